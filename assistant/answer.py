@@ -1,0 +1,238 @@
+"""The default answerer: deterministic, offline, quoting the article verbatim with numbered citations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .intent import Plan, detail_pattern
+from .library import Library
+from .prompts import Prompts
+from .records import Citation, Passage, Section
+from .retrieval import Retrieval
+from .safety import Triage
+
+
+@dataclass
+class _Span:
+    """A run of adjacent passages of one kind, quoted as one exact span."""
+
+    passages: list[Passage]
+
+    @property
+    def first(self) -> Passage:
+        return self.passages[0]
+
+
+@dataclass
+class Draft:
+    """An answer being written: lines of text and the citations they point to."""
+
+    library: Library
+    lines: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    _numbers: dict[tuple[str, int, int], int] = field(default_factory=dict)
+
+    def cite(self, span: _Span) -> tuple[str, int]:
+        """Number a span (the same span keeps its number) and return its exact quote."""
+        first, last = span.first, span.passages[-1]
+        key = (first.source, first.start, last.end)
+        quote = self.library.source_text(first.source)[first.start:last.end]
+        if key not in self._numbers:
+            n = len(self.citations) + 1
+            self._numbers[key] = n
+            self.citations.append(Citation(n, first.section_id, first.section_title, first.kind, quote,
+                                           first.source, first.start, last.end))
+        return quote, self._numbers[key]
+
+    def add(self, line: str = "") -> None:
+        self.lines.append(line)
+
+    @property
+    def text(self) -> str:
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines)).strip()
+
+
+def spans(passages: list[Passage], text_of) -> list[_Span]:
+    """Group adjacent passages of the same kind and step line, with only white space between them."""
+    groups: list[_Span] = []
+    for p in passages:
+        prev = groups[-1].passages[-1] if groups else None
+        if (prev and prev.kind == p.kind and prev.step == p.step and prev.section_id == p.section_id
+                and p.kind in ("step", "tip") and not text_of(p.source)[prev.end:p.start].strip()):
+            groups[-1].passages.append(p)
+        else:
+            groups.append(_Span([p]))
+    return groups
+
+
+class Composer:
+    """Shapes an answer by intent; every sentence of the article it uses is quoted, never paraphrased."""
+
+    def __init__(self, library: Library, prompts: Prompts, top_k: int = 5) -> None:
+        self.library = library
+        self.p = prompts
+        self.top_k = top_k
+
+    # -- replies that give no moves --------------------------------------------------------------
+    def referral(self, triage: Triage) -> str:
+        reason = self.p.render(f"reason_{triage.group}")
+        return self.p.render("referral_emergency" if triage.emergency else "referral", reason=reason)
+
+    def out_of_scope(self, reason: str | None = None) -> str:
+        lines = [self.p.render("out_of_scope")]
+        if reason and self.p.has(f"out_of_scope_{reason}"):
+            lines.append(self.p.render(f"out_of_scope_{reason}"))
+        lines += ["", self.p.render("suggestions_header")]
+        lines += [self.p.render("suggestion_line", question=q) for q in self.p.list("suggestions")]
+        return "\n".join(lines)
+
+    # -- answers -----------------------------------------------------------------------------------
+    def compose(self, plan: Plan, retrieval: Retrieval) -> Draft:
+        draft = Draft(self.library)
+        sections = [self.library.section(s) for s in plan.sections]
+        if plan.intent == "howto":
+            self._howto(draft, sections[0])
+        elif plan.intent == "safety" and sections:
+            self._safety(draft, sections[0])
+        elif plan.intent in ("safety", "compare") and not sections:
+            self._safety_general(draft, plan, retrieval)
+        elif plan.intent == "compare":
+            draft.add(self.p.render("compare_intro"))
+            for s in sections:
+                draft.add()
+                draft.add(self.p.render("method_heading", title=s.title))
+                draft.add(self.p.render(f"risk_{s.tags.risk}" if self.p.has(f"risk_{s.tags.risk}") else "risk_unknown",
+                                        title=s.title))
+                self._warnings(draft, s, header=False)
+        elif plan.intent == "detail":
+            self._detail(draft, sections[0], plan.detail or "", retrieval)
+        else:
+            self._which(draft, plan, sections)
+        if not (plan.intent in ("safety", "compare") and not sections):  # general safety leads with them
+            self._general(draft, sections)
+        return draft
+
+    def _text_of(self, source: str) -> str:
+        return self.library.source_text(source)
+
+    def _howto(self, d: Draft, s: Section) -> None:
+        if s.professional_only:
+            d.add(self.p.render("professional_only", title=s.title))
+            for span in spans(s.passages, self._text_of):
+                quote, n = d.cite(span)
+                d.add(self.p.render("warning_line" if span.first.kind == "warning" else "intro_line", quote=quote, n=n))
+            return
+        d.add(self.p.render("howto_intro", title=s.title))
+        d.add()
+        d.add(self.p.render("steps_header"))
+        for i, span in enumerate(spans(s.steps, self._text_of), start=1):
+            quote, n = d.cite(span)
+            d.add(self.p.render("step_line", i=i, quote=quote, n=n))
+        tips = spans(s.of_kind("tip"), self._text_of)
+        if tips:
+            d.add()
+            d.add(self.p.render("tips_header"))
+            for span in tips:
+                quote, n = d.cite(span)
+                d.add(self.p.render("tip_line", quote=quote, n=n))
+        self._warnings(d, s)
+
+    def _warnings(self, d: Draft, s: Section, header: bool = True) -> None:
+        """All of a method's warnings: they travel with anything said about it."""
+        if not s.warnings:
+            d.add()
+            d.add(self.p.render("no_method_warnings", title=s.title))
+            return
+        if header:
+            d.add()
+            d.add(self.p.render("warnings_header", title=s.title))
+        for span in spans(s.warnings, self._text_of):
+            quote, n = d.cite(span)
+            d.add(self.p.render("warning_line", quote=quote, n=n))
+
+    def _general(self, d: Draft, sections: list[Section]) -> None:
+        """The article-wide cautions close every answer that describes a method."""
+        cautions: list[Passage] = []
+        for s in sections or self.library.sections[:1]:
+            cautions += [c for c in self.library.cautions_for(s) if c not in cautions]
+        if not cautions:
+            return
+        d.add()
+        d.add(self.p.render("general_header"))
+        for span in spans(cautions, self._text_of):
+            quote, n = d.cite(span)
+            d.add(self.p.render("warning_line", quote=quote, n=n))
+
+    def _safety(self, d: Draft, s: Section) -> None:
+        d.add(self.p.render("safety_intro", title=s.title))
+        risk = f"risk_{s.tags.risk}"
+        d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
+        self._warnings(d, s, header=False)
+
+    def _safety_general(self, d: Draft, plan: Plan, r: Retrieval) -> None:
+        d.add(self.p.render("safety_general_intro"))
+        for span in spans([c for g in self.library.general for c in g.warnings], self._text_of):
+            quote, n = d.cite(span)
+            d.add(self.p.render("warning_line", quote=quote, n=n))
+        related = []
+        for hit in r.sections:
+            s = hit.section
+            if self.library.is_general(s.id) or (plan.facets.any_filter and not plan.facets.admits(s)):
+                continue
+            related += [(r.passage_scores.get(w.id, 0.0), w) for w in s.warnings]
+        related.sort(key=lambda sw: -sw[0])
+        if related:
+            d.add()
+            d.add(self.p.render("safety_related_header"))
+            for _, w in related[:4]:
+                quote, n = d.cite(_Span([w]))
+                d.add(self.p.render("warning_of_line", title=w.section_title, quote=quote, n=n))
+
+    def _which(self, d: Draft, plan: Plan, sections: list[Section]) -> None:
+        wanted = self._wanted(plan)
+        shown, rest = sections[:self.top_k], sections[self.top_k:]
+        if plan.matched:
+            d.add(self.p.render("which_intro", count=len(sections), wanted=wanted))
+        else:
+            d.add(self.p.render("which_none", wanted=wanted))
+        for i, s in enumerate(shown, start=1):
+            d.add()
+            first = spans(s.steps or s.passages, self._text_of)[0]
+            quote, n = d.cite(first)
+            d.add(self.p.render("which_item", i=i, title=s.title, quote=quote, n=n))
+            for span in spans(s.warnings, self._text_of):
+                quote, n = d.cite(span)
+                d.add(self.p.render("which_warning", quote=quote, n=n))
+        d.add()
+        if rest:
+            d.add(self.p.render("which_rest", titles=", ".join(s.title for s in rest)))
+        d.add(self.p.render("which_more"))
+
+    def _wanted(self, plan: Plan) -> str:
+        f = plan.facets
+        parts = [self.p.render(f"wanted_region_{r}") for r in sorted(f.regions)]
+        parts += [self.p.render("wanted_position", position=" or ".join(sorted(f.positions)))] if f.positions else []
+        if "none" in f.equipment:
+            parts.append(self.p.render("wanted_no_equipment"))
+        elif f.equipment:
+            parts.append(self.p.render("wanted_equipment", equipment=" or ".join(sorted(f.equipment))))
+        if f.partner is not None:
+            parts.append(self.p.render("wanted_partner" if f.partner else "wanted_alone"))
+        return self.p.render("wanted_join").join(parts) if parts else self.p.render("wanted_any")
+
+    def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
+        pattern = re.compile(detail_pattern(kind)) if kind else None
+        candidates = [p for p in s.passages if p.kind != "warning"]
+        matching = [p for p in candidates if pattern and pattern.search(p.text.lower())]
+        if matching:
+            chosen = sorted(matching, key=lambda p: -r.passage_scores.get(p.id, 0.0))[:2]
+            d.add(self.p.render("detail_intro", title=s.title))
+        else:
+            ranked = sorted(candidates, key=lambda p: -r.passage_scores.get(p.id, 0.0))
+            chosen = ranked[:1]
+            d.add(self.p.render("detail_missing", title=s.title))
+        for p in sorted(chosen, key=lambda p: p.start):
+            quote, n = d.cite(_Span([p]))
+            d.add(self.p.render("detail_line", quote=quote, n=n))
+        self._warnings(d, s)

@@ -1,0 +1,38 @@
+"""The citation check every reply passes before anyone sees it."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import CitationError
+from .library import Library
+from .records import Citation
+
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def check(answer: str, citations: list[Citation], library: Library) -> None:
+    """Raise CitationError unless every citation is an exact source span, shown and referenced.
+
+    - numbers run 1..N without gaps;
+    - `quote == source_text[start:end]` for the file the citation names;
+    - every [n] in the answer names a citation, and every citation is used;
+    - each quote appears verbatim in the answer next to its marker.
+    """
+    for i, c in enumerate(citations, start=1):
+        if c.n != i:
+            raise CitationError(f"citation numbers are not 1..N: found {c.n} at position {i}")
+        try:
+            source = library.source_text(c.source)
+        except KeyError:
+            raise CitationError(f"citation [{c.n}] names an unknown source {c.source!r}") from None
+        if not (0 <= c.start < c.end <= len(source)) or source[c.start:c.end] != c.quote:
+            raise CitationError(f"citation [{c.n}] is not an exact span of {c.source} at {c.start}:{c.end}")
+        if f"{c.quote} [{c.n}]" not in answer:
+            raise CitationError(f"citation [{c.n}] is not quoted verbatim in the answer")
+    used = {int(m) for m in _MARK.findall(answer)}
+    known = {c.n for c in citations}
+    if used - known:
+        raise CitationError(f"the answer cites [{min(used - known)}] but no such citation exists")
+    if known - used:
+        raise CitationError(f"citation [{min(known - used)}] is never referenced in the answer")

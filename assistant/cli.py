@@ -1,0 +1,146 @@
+"""The `backstretch` command: a thin layer over the library API. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .errors import BackstretchError
+from .settings import Settings
+
+
+class _Group(click.Group):
+    """Every BackstretchError becomes one line on stderr and its exit status; never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BackstretchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Index folder (BACKSTRETCH_DATA_DIR).")
+@click.option("--corpus-dir", type=click.Path(path_type=Path), help="Article folder (BACKSTRETCH_CORPUS_DIR).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> None:
+    """Grounded answers about stretching and cracking your back, quoted from one article."""
+    ctx.obj = Settings.from_env(data_dir=data_dir, corpus_dir=corpus_dir)
+
+
+@contextmanager
+def _progress(label: str):
+    """A progress bar on stderr, shown only once there is something to report (done, total)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(stderr=True))
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+def _load(settings: Settings):
+    from .assistant import Assistant
+
+    with _progress("Building the index") as update:
+        return Assistant.load(settings, progress=update)
+
+
+def _print_reply(reply, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+        return
+    click.echo(reply.answer)
+    if reply.citations:
+        click.echo("\nSources:")
+        for c in reply.citations:
+            click.echo(f"  [{c.n}] {c.section_title} ({c.kind}), {c.source} chars {c.start}-{c.end}")
+    click.echo("")
+
+
+@main.command()
+@click.argument("questions", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per turn (JSON Lines).")
+@click.pass_obj
+def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
+    """Ask QUESTIONS as successive turns of one conversation."""
+    from .prompts import Prompts
+    from .validation import validate_question
+
+    prompts = Prompts.load(settings.prompts_dir)
+    for q in questions:  # all questions are checked before anything runs
+        validate_question(q, settings.max_question_chars, prompts)
+    bot = _load(settings)
+    history = []
+    for q in questions:
+        reply = bot.ask(q, history)
+        history.append(reply)
+        _print_reply(reply, as_json)
+
+
+@main.command()
+@click.pass_obj
+def chat(settings: Settings) -> None:
+    """A conversation in the terminal (empty line or Ctrl-D to leave)."""
+    from .errors import InvalidQuestion
+
+    bot = _load(settings)
+    history = []
+    click.echo("Ask about stretching or cracking your back. An empty line ends the chat.")
+    while True:
+        try:
+            question = input("you> ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            reply = bot.ask(question, history)
+        except InvalidQuestion as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        history.append(reply)
+        _print_reply(reply, as_json=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Build or update the index; PATHS are new articles to add to the corpus first."""
+    from .ingest import add_documents, build_index
+
+    added = add_documents(settings, list(paths)) if paths else []
+    for name in added:
+        click.echo(f"added {name} to {settings.corpus_dir}")
+    with _progress("Embedding passages") as update:
+        report, moved = build_index(settings, progress=update)
+    if moved:
+        click.echo(f"the old index was unreadable and was moved to {moved}", err=True)
+    click.echo(f"{report.passages} passages in the index, {report.embedded} embedded, {report.reused} reused"
+               f" ({report.seconds:.1f} s)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

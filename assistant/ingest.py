@@ -1,0 +1,50 @@
+"""Adding articles to the corpus and (re)building the index: the write side, kept apart from answering."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .errors import CorpusError, IndexUnavailable
+from .index import IngestReport, Progress
+from .settings import Settings
+
+
+def add_documents(settings: Settings, paths: list[Path]) -> list[str]:
+    """Copy articles (and a sidecar beside each, if any) into the corpus; all are parsed first, so a bad one adds nothing."""
+    from .corpus import parse_file, sidecar_path
+
+    for path in paths:
+        if not path.is_file() or path.suffix != ".txt":
+            raise CorpusError(f"not a .txt file: {path}")
+        parse_file(path)
+    corpus = Path(settings.corpus_dir)
+    corpus.mkdir(parents=True, exist_ok=True)
+    added = []
+    for path in paths:
+        if (corpus / path.name).exists() and (corpus / path.name).read_bytes() != path.read_bytes():
+            raise CorpusError(f"{corpus / path.name} already exists with other content; rename the new file")
+    for path in paths:
+        shutil.copyfile(path, corpus / path.name)
+        if sidecar_path(path).exists():
+            shutil.copyfile(sidecar_path(path), corpus / sidecar_path(path).name)
+        added.append(path.name)
+    return added
+
+
+def build_index(settings: Settings, progress: Progress | None = None) -> tuple[IngestReport, str | None]:
+    """Make the index match the corpus; an unreadable embedded index is moved aside and rebuilt."""
+    from .corpus import load_corpus
+    from .embeddings import SentenceEmbeddings
+    from .index import VectorIndex
+
+    docs = load_corpus(settings.corpus_dir)
+    index = VectorIndex(settings, SentenceEmbeddings(settings.embedding_model))
+    moved = None
+    try:
+        index.active_name()
+    except IndexUnavailable:
+        moved = index.reset_local()
+        if moved is None:
+            raise
+    return index.ingest(docs, progress=progress), moved

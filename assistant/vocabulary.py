@@ -1,0 +1,124 @@
+"""Words people use for body regions, positions, equipment and partners, mapped to the sidecar's tags."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .records import Section
+
+REGIONS: dict[str, tuple[str, ...]] = {
+    "thoracic": ("mid back", "mid-back", "midback", "middle back", "middle of my back", "middle of the back",
+                 "upper back", "upper-back", "top of my back", "between my shoulder blades",
+                 "between the shoulder blades", "shoulder blades", "shoulder blade", "thoracic", "rib cage"),
+    "lumbar": ("low back", "lower back", "low-back", "lower-back", "lumbar", "lower spine", "bottom of my back",
+               "base of my spine", "lower part of my back", "lower part of the back", "small of my back"),
+    "sacroiliac": ("sacroiliac", "si joint", "si joints", "hip", "hips", "pelvis", "tailbone"),
+}
+# What a region is called in the article, added to a query so both retrievers see the article's words.
+REGION_EXPANSION = {"thoracic": "thoracic mid back between the shoulder blades",
+                    "lumbar": "lumbar low back lower back", "sacroiliac": "sacroiliac hips low back"}
+
+POSITIONS: dict[str, tuple[str, ...]] = {
+    "lying on back": ("lying down", "lie down", "lying on my back", "on my back", "laying down", "lay down", "supine",
+                      "on the floor lying", "lying on the floor"),
+    "kneeling": ("kneel", "kneeling", "on my knees", "on your knees"),
+    "standing": ("standing", "stand up", "standing up", "while i stand", "on my feet", "upright"),
+    "sitting on the floor": ("sitting on the floor", "sit on the floor", "seated on the floor", "on the floor sitting"),
+    "chair": ("chair", "at my desk", "at a desk", "office", "at work", "desk"),
+    "bed": ("bed", "mattress"),
+}
+SITTING = ("sitting", "seated", "sit down", "while i sit")  # either the floor or a chair
+
+EQUIPMENT: dict[str, tuple[str, ...]] = {
+    "foam roller": ("foam roller", "foam rollers", "roller"),
+    "chair": ("chair",),
+    "bed": ("bed",),
+    "none": ("no equipment", "without equipment", "nothing but", "no tools", "without any equipment", "no gear"),
+}
+WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "spouse", "husband", "wife",
+                "boyfriend", "girlfriend", "companion", "two people", "with help", "my brother", "my sister")
+ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
+         "without anyone", "without someone")
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, runs of space folded: what phrase matching sees."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    return re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", text) is not None
+
+
+def any_phrase(text: str, phrases) -> bool:
+    return any(has_phrase(text, p) for p in phrases)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What a question asks for besides a named method: regions, positions, equipment, partner."""
+
+    regions: frozenset[str] = frozenset()
+    positions: frozenset[str] = frozenset()
+    equipment: frozenset[str] = frozenset()
+    partner: bool | None = None
+    named: tuple[str, ...] = field(default=())  # section ids whose title or alias the question uses
+
+    @property
+    def any_filter(self) -> bool:
+        return bool(self.regions or self.positions or self.equipment or self.partner is not None)
+
+    def admits(self, section: Section) -> bool:
+        """Whether a method fits every facet the question asked for."""
+        tags = section.tags
+        if self.regions and not self.regions & set(tags.region):
+            return False
+        if self.positions and not self.positions & set(tags.position):
+            return False
+        wanted = self.equipment - {"none"}
+        if wanted and not wanted & set(tags.equipment):
+            return False
+        if "none" in self.equipment and set(tags.equipment) - {"padded surface", "runners"}:
+            return False
+        if self.partner is not None and tags.partner != self.partner:
+            return False
+        return True
+
+
+def facets(question: str, sections: list[Section]) -> Facets:
+    text = normalise(question)
+    regions = {r for r, words in REGIONS.items() if any_phrase(text, words)}
+    positions = {p for p, words in POSITIONS.items() if any_phrase(text, words)}
+    if any_phrase(text, SITTING) and not positions & {"chair", "sitting on the floor"}:
+        positions |= {"chair", "sitting on the floor"}
+    equipment = {e for e, words in EQUIPMENT.items() if any_phrase(text, words)}
+    partner: bool | None = None
+    if any_phrase(text, ALONE):
+        partner = False
+    elif any_phrase(text, WITH_PARTNER):
+        partner = True
+    return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
+                  named_sections(text, sections))
+
+
+def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
+    """Sections the question names by title or alias; the longest matching name wins ties."""
+    text = normalise(text)
+    best: dict[str, int] = {}
+    for s in sections:
+        for name in (s.title, *s.aliases):
+            n = normalise(name)
+            if n and has_phrase(text, n):
+                best[s.id] = max(best.get(s.id, 0), len(n))
+    if not best:
+        return ()
+    return tuple(sorted(best, key=lambda sid: -best[sid]))
+
+
+def expand(question: str) -> str:
+    """The question plus the article's own words for the regions it mentions."""
+    text = normalise(question)
+    extra = [REGION_EXPANSION[r] for r, words in REGIONS.items() if any_phrase(text, words)]
+    return question if not extra else f"{question} ({'; '.join(extra)})"
