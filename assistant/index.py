@@ -6,8 +6,8 @@ import hashlib
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import IndexUnavailable
 from .records import Document, Passage
@@ -186,7 +186,7 @@ class VectorIndex:
             got = self._collection(name).get(ids=ids, include=["embeddings"])
         except Exception:
             return {}
-        return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"])}
+        return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     # -- query ----------------------------------------------------------------------------------
     def open(self, expected_hash: str | None = None):
@@ -214,7 +214,8 @@ class VectorIndex:
         if k <= 0:
             return []
         res = collection.query(query_embeddings=[vector], n_results=k, include=["metadatas", "distances"])
-        return [DenseHit(m["passage_id"], 1.0 - float(d)) for m, d in zip(res["metadatas"][0], res["distances"][0])]
+        rows = zip(res["metadatas"][0], res["distances"][0], strict=True)
+        return [DenseHit(m["passage_id"], 1.0 - float(d)) for m, d in rows]
 
     def stored(self) -> list[dict]:
         """Every stored passage's metadata (for checks and for BM25 over what the index holds)."""

@@ -11,7 +11,7 @@ from .settings import Settings
 
 
 def add_documents(settings: Settings, paths: list[Path]) -> list[str]:
-    """Copy articles (and a sidecar beside each, if any) into the corpus; all are parsed first, so a bad one adds nothing."""
+    """Copy articles (and any sidecar beside each) into the corpus; all are parsed first, so a bad one adds nothing."""
     from .corpus import parse_file, sidecar_path
 
     for path in paths:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from .library import Library
 from .records import Reply
@@ -18,6 +19,8 @@ _SAFETY = re.compile(
     r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
     r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
     r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling)\b")
+_COMPARATIVE = re.compile(r"\b(safer|safest|riskier|riskiest|more (dangerous|risky)|less (dangerous|risky)|gentler|"
+                          r"better or worse|compare\w*|versus|vs\.?)\b")
 _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
@@ -25,7 +28,7 @@ _WHICH = re.compile(
 # Detail kinds: what the question asks, and what an answering sentence says.
 DETAILS: tuple[tuple[str, str, str], ...] = (
     ("reset", r"\b(again|reset|how soon|wait)\b", r"\b(reset|minutes)\b"),
-    ("hold", r"\bhow long\b|\bhow many (seconds|minutes)\b|\bhow much time\b|\bhold (it|this|that|the \w+)? ?for\b|\bduration\b|\bhold\b",
+    ("hold", r"\bhow long\b|\bhow many (seconds|minutes)\b|\bhow much time\b|\bhold (it|this|that|the \w+)? ?for\b|\bduration\b",
      r"\b\d+\s*(–|-|to)?\s*\d*\s*(seconds|minutes)\b|\bhold\b"),
     ("reps", r"\bhow (many times|often|frequently)\b|\brep(s|etitions?)\b|\b(a|per) day\b|\bdaily\b|\bsets?\b|\brepeat\b",
      r"\btimes daily\b|\brepeat\b|\bfew times\b|\bthree to five\b"),
@@ -33,12 +36,14 @@ DETAILS: tuple[tuple[str, str, str], ...] = (
     ("buy", r"\b(buy|purchase|cost|price|expensive|cheap|where (can|do|should) i (get|find))\b",
      r"\b(store|inexpensive|pick up)\b"),
     ("chair", r"\b(which|what|kind of|type of|sort of) (kind of |type of |sort of )?chair\b", r"\bchair\b"),
-    ("surface", r"\b(surface|mat|carpet|padding|padded|cushion\w*|floor)\b", r"\b(padd\w*|carpet|mat|cushion\w*|surface)\b"),
+    ("surface", r"\b(surface|mat|yoga mat|carpet|padding|padded|cushion\w*)\b|\bwhat (kind of )?floor\b",
+     r"\b(padd\w*|carpet|mat|cushion\w*|surface)\b"),
     ("breath", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b"),
     ("where", r"\b(which|what) (part|area|region|joints?)\b|\bwhere (will|does|would|do) (it|i|my back)\b",
      r"\b(crack|release|region|area|spine)\b"),
     ("partner", r"\bhow (big|strong|tall)\b|\bwhat size\b|\bwho (should|can)\b", r"\b(size|stronger|taller|strong)\b"),
-    ("feel", r"\bwhat (should|will|would) i feel\b|\bfeel\b", r"\b(feel|stretch)\b"),
+    ("feel", r"\bwhat (should|will|would|do) i feel\b|\b(should|will|would) i feel\b|\bwhere (should|will) i feel\b",
+     r"\b(feel|stretch)\b"),
 )
 # "Is it safe to…", "it's bad to…": a dummy "it" is not a reference to an earlier method.
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
@@ -68,13 +73,19 @@ def last_focus(history: Sequence[Reply]) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
+# "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
+_DESCRIBES_ONE = re.compile(r"\bthe (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
+                            r" (where|that|with|in which|when|you do|i do|for)\b")
+
+
 def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[str, ...]) -> bool:
-    if named or not focus or f.any_filter:
+    """Whether a question leans on the method in focus: by a pronoun, by asking a detail, or by being short."""
+    if named or not focus:
         return False
     text = _DUMMY_IT.sub(" ", normalise(question))
-    if _ANAPHORA.search(text):
+    if _ANAPHORA.search(text) or detail_kind(text):
         return True
-    return len(text.split()) <= 8 and not _BACK.search(text)
+    return not f.any_filter and len(text.split()) <= 8 and not _BACK.search(text)
 
 
 def detail_kind(question: str) -> str | None:
@@ -108,6 +119,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan(intent, named[:1], f, followup=True)
 
     if _SAFETY.search(text):
+        if _COMPARATIVE.search(text) and not followup:  # "which is safer, twisting or arching?"
+            pool = list(named) + [sid for sid in methods if sid not in named]
+            if len(pool) > 1:
+                return Plan("compare", tuple(pool[:max(2, min(len(named), 3))]), f)
         if len(named) > 1:
             return Plan("compare", named[:3], f)
         if named or followup:
@@ -116,10 +131,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     kind = detail_kind(question)
     if kind and (named or followup or not (f.any_filter or _WHICH.search(text))):
         return Plan("detail", target, f, kind, followup=followup)
+    describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
+    if describes_one and not named and not followup:
+        fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods
+        return Plan("howto", tuple(fitting[:1]), f)
     if not named and not followup and (f.any_filter or _WHICH.search(text) or not top
                                        or retrieval.sections and library.is_general(retrieval.sections[0].section.id)):
-        admitted = [sid for sid in methods if f.admits(library.section(sid))]
+        # the professional-only technique is never offered as an option to try
+        admitted = [sid for sid in methods if f.admits(library.section(sid)) and not library.section(sid).professional_only]
         if f.regions:  # methods whose main region (listed first in the sidecar) was asked for come first
             admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
-        return Plan("which", tuple(admitted or methods[:top_k]), f, matched=bool(admitted))
+        offered = [sid for sid in methods if not library.section(sid).professional_only]
+        return Plan("which", tuple(admitted or offered[:top_k]), f, matched=bool(admitted))
     return Plan("howto", target, f, followup=followup)

@@ -10,7 +10,8 @@ from .errors import SettingsError
 
 REQUIRED = {
     "howto_intro": {"title"}, "step_line": {"i", "quote", "n"}, "warning_line": {"quote", "n"},
-    "referral": {"reason"}, "referral_emergency": {"reason"}, "out_of_scope": set(), "which_item": {"i", "title", "quote", "n"},
+    "referral": {"reason"}, "referral_emergency": {"reason"}, "out_of_scope": set(),
+    "which_item": {"i", "title", "quote", "n"},
     "detail_line": {"quote", "n"}, "error_too_long": {"length", "limit"}, "error_empty": set(),
 }
 

@@ -36,7 +36,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"\bincontinen\w*|\bwet (myself|the bed)\b|\bsoiled myself\b|urinary retention",
         r"\b(both|my) legs\b[^.?!]{0,30}\b(numb|weak|giving way|give way|gave way)",
         r"\b(legs?|feet)\b[^.?!]{0,30}\b(weak\w*|numb\w*)\b[^.?!]{0,30}\b(worse|worsening|spreading|severe|getting worse)",
-        r"\bfoot ?drop\b|\bdrop ?foot\b|\bfoot (is )?(dragging|slapping|drops)\b|can'?t (lift|raise) my (foot|toes)",
+        r"\bfoot ?drop\b|\bdrop ?foot\b|\bfoot\b[^.?!]{0,20}\b(dragg\w*|drags|slap\w*|drops|dropping|catch\w* on)\b|can'?t (lift|raise) my (foot|toes)",
     )),
     RedFlag("fracture", False, _rx(
         r"\b(i|i've|i have|after|since)\b[^.?!]{0,20}\b(fell|fallen|had a fall|a bad fall|slipped and fell)\b",
@@ -95,6 +95,18 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     ),
 }
 _BACK_WORDS = re.compile(r"\b(back|spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac)\b")
+# Joints the article never uses to describe a move, asked about as the thing to treat.
+_OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?)"
+OTHER_BODY_PARTS = re.compile(
+    r"\b(for|help|helps|with|on|in|to|loosen|relieve|fix|treat|crack|pop|stretch|stretching|adjust) (my|your|the|a|sore|stiff|tight|both)"
+    r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + r"\b"
+    r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
+
+
+def about_other_body_part(text: str) -> bool:
+    """A question about another joint, as the thing to treat, that never mentions the back or spine."""
+    text = normalise(text)
+    return bool(OTHER_BODY_PARTS.search(text)) and not _BACK_WORDS.search(text)
 
 
 @dataclass(frozen=True)
@@ -125,12 +137,29 @@ def red_flag(text: str) -> Triage | None:
     return None
 
 
-def triage(question: str) -> Triage:
-    """Referral for a red flag, out_of_scope for asks the article cannot answer, else ok."""
+_AGE = re.compile(r"\b(?:i'?m|i am|im|aged?|at)\s+(\d{2,3})\b|\b(\d{2,3})\s*(?:-?\s*years?[- ]old|yo|y/o|yrs? old)\b")
+_NEW_PAIN = re.compile(r"\b(new|just (started|began|begun)|started|began|recent\w*|sudden\w*|first time|this week|last week|"
+                       r"(few|couple of) (days|weeks)|out of nowhere)\b")
+
+
+def older_with_new_pain(text: str) -> Triage | None:
+    """SAFETY.md: age over 50 with new back pain is a red flag (tumour or infection)."""
+    m = _AGE.search(text)
+    if m and int(m.group(1) or m.group(2)) > 50 and _NEW_PAIN.search(text) and re.search(r"\b(pain|hurt\w*|ach\w*|sore)\b", text):
+        return Triage("referral", "tumour_infection", False, m.group(0))
+    return None
+
+
+def triage(question: str, *variants: str) -> Triage:
+    """Referral for a red flag, out_of_scope for asks the article cannot answer, else ok.
+
+    `variants` (a spelling-corrected form, say) are checked for red flags too: safety wins ties.
+    """
     text = normalise(question)
-    flagged = red_flag(text)
-    if flagged:
-        return flagged
+    for candidate in (text, *map(normalise, variants)):
+        flagged = red_flag(candidate) or older_with_new_pain(candidate)
+        if flagged:
+            return flagged
     for reason, patterns in OUT_OF_SCOPE.items():
         if reason == "other_joint" and _BACK_WORDS.search(text):
             continue

@@ -36,7 +36,8 @@ EQUIPMENT: dict[str, tuple[str, ...]] = {
     "bed": ("bed",),
     "none": ("no equipment", "without equipment", "nothing but", "no tools", "without any equipment", "no gear"),
 }
-WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "spouse", "husband", "wife",
+WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "second person", "other person",
+                "someone else", "helper", "a person", "two of us", "another body", "spouse", "husband", "wife",
                 "boyfriend", "girlfriend", "companion", "two people", "with help", "my brother", "my sister")
 ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
          "without anyone", "without someone")

@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Each creates .venv and installs into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --quiet --disable-pip-version-check
+QUESTION ?= How do I stretch my mid back?
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install install-test chromium index lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned to the machine's CPU wheel, so nothing later pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Builds the index if it is missing or out of date; embeds nothing when it is current.
+index: install
+	$(BIN)/backstretch ingest
+
+run: index
+	$(BIN)/backstretch ask "$(QUESTION)"
+
+test: install-test chromium
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check assistant tests
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
