@@ -233,7 +233,8 @@ class Composer:
         candidates = [p for p in s.passages if p.kind != "warning"]
         matching = [p for p in candidates if pattern and pattern.search(p.text.lower())]
         if matching:
-            chosen = sorted(matching, key=lambda p: -r.passage_scores.get(p.id, 0.0))[:2]
+            # details live in the steps and tips; intros only describe
+            chosen = sorted(matching, key=lambda p: (p.kind == "intro", -r.passage_scores.get(p.id, 0.0)))[:2]
             d.add(self.p.render("detail_intro", title=s.title))
         else:
             ranked = sorted(candidates, key=lambda p: -r.passage_scores.get(p.id, 0.0))

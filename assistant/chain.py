@@ -18,7 +18,7 @@ from .records import Reply
 from .retrieval import HybridRetriever, Retrieval
 from .safety import Triage, about_other_body_part, triage
 from .settings import Settings
-from .spelling import Speller, vocabulary
+from .spelling import Speller, english_words, vocabulary
 from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class AnswerChain:
         self.composer = composer
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
-        self.speller = Speller(vocabulary(words))
+        self.speller = Speller(vocabulary(words), known=english_words())
 
     def runnable(self) -> Runnable:
         return (RunnableLambda(self._start, name="input")

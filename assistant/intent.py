@@ -35,7 +35,7 @@ DETAILS: tuple[tuple[str, str, str], ...] = (
     ("wear", r"\b(wear|wearing|shoes?|clothing|clothes|footwear|sneakers|trainers)\b", r"\b(wear|runners)\b"),
     ("buy", r"\b(buy|purchase|cost|price|expensive|cheap|where (can|do|should) i (get|find))\b",
      r"\b(store|inexpensive|pick up)\b"),
-    ("chair", r"\b(which|what|kind of|type of|sort of) (kind of |type of |sort of )?chair\b", r"\bchair\b"),
+    ("chair", r"\b(which|what|kind of|type of|sort of) (kind of |type of |sort of )?chair\b", r"\b(stable|wooden|sturdy|solid)\b[^.]*\bchair\b|\bchair works\b"),
     ("surface", r"\b(surface|mat|yoga mat|carpet|padding|padded|cushion\w*)\b|\bwhat (kind of )?floor\b",
      r"\b(padd\w*|carpet|mat|cushion\w*|surface)\b"),
     ("breath", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b"),

@@ -33,6 +33,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"saddle (an(a)?esthesia|numbness|area)",
         r"\b(can'?t|cannot|can not|unable to|trouble|difficulty|struggl\w* to|problems?)\b[^.?!]{0,15}\b(pee|peeing|urinat\w*|passing urine|pass urine|control (my )?(bladder|bowels?))",
         r"\b(loss|lost|losing|no)\b (of )?(my )?(bladder|bowel)s?( control)?",
+        r"\b(loss|lost|losing|lose|no)\b (of )?control (of|over) (my )?(bladder|bowels?)",
         r"\bincontinen\w*|\bwet (myself|the bed)\b|\bsoiled myself\b|urinary retention",
         r"\b(both|my) legs\b[^.?!]{0,30}\b(numb|weak|giving way|give way|gave way)",
         r"\b(legs?|feet)\b[^.?!]{0,30}\b(weak\w*|numb\w*)\b[^.?!]{0,30}\b(worse|worsening|spreading|severe|getting worse)",

@@ -1,0 +1,62 @@
+"""Shared fixtures: the real MiniLM model and a real embedded Chroma index, built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.corpus import load_corpus  # noqa: E402
+from assistant.library import Library  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+ARTICLE = REPO / "corpus" / "000_7984092486e2ea15.txt"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_paths(monkeypatch, tmp_path):
+    """Nothing a test runs may write into the repo's data/ or the user's home."""
+    monkeypatch.setenv("BACKSTRETCH_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    from assistant.embeddings import SentenceEmbeddings
+
+    return SentenceEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def bot(settings, embeddings) -> Assistant:
+    return Assistant.load(settings, embeddings=embeddings)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return Library(load_corpus(REPO / "corpus"))
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A private copy of the corpus folder that a test may add to."""
+    target = tmp_path / "corpus"
+    shutil.copytree(REPO / "corpus", target)
+    return target
+
+
+def ask_all(bot: Assistant, *turns: str):
+    """Ask turns as one conversation; the last reply."""
+    return bot.conversation(list(turns))[-1]
