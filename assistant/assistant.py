@@ -50,6 +50,15 @@ class Assistant:
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k))
         return cls(settings, library, index, chain)
 
+    def close(self) -> None:
+        self.index.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @property
     def prompts(self):
         return self._chain.composer.p

@@ -79,9 +79,25 @@ class VectorIndex:
                     self._client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
                                                              settings=chroma_settings)
             except Exception as exc:  # chromadb raises many types for an unreachable or broken store
+                self.close()
                 raise IndexUnavailable(f"cannot open the Chroma index at {self.where}: {_one_line(exc)}; "
                                        "run `backstretch ingest` to rebuild it") from None
         return self._client
+
+    def close(self) -> None:
+        """Release the client (its HTTP connections in client/server mode)."""
+        client, self._client, self._active = self._client, None, None
+        if client is not None and hasattr(client, "close"):
+            try:
+                client.close()
+                # chromadb 1.5's HTTP backend keeps its httpx sessions (the client's and its admin client's)
+                # open after close(); release them too
+                for owner in (client, getattr(client, "_admin_client", None)):
+                    session = getattr(getattr(owner, "_server", None), "_session", None)
+                    if session is not None:
+                        session.close()
+            except Exception:  # closing must never hide the error that led here
+                log.debug("closing the Chroma client failed", exc_info=True)
 
     @property
     def where(self) -> str:
@@ -226,8 +242,11 @@ class VectorIndex:
         """Move an unreadable embedded index aside so a fresh one can be built; returns where it went."""
         if self.settings.server_mode or not self.settings.chroma_path.exists():
             return None
+        from chromadb.api.client import SharedSystemClient
+
         aside = self.settings.chroma_path.with_name(f"chroma.broken-{int(time.time())}")
         shutil.move(str(self.settings.chroma_path), aside)
+        SharedSystemClient.clear_system_cache()  # chroma keeps one client per path alive in the process
         self._client = None
         self._active = None
         return str(aside)

@@ -1,0 +1,101 @@
+"""The `backstretch` command: thin, lazy, one JSON object per turn, one-line errors with status 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+
+from .conftest import ARTICLE
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys; from assistant.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'bm25s', 'rich')"
+            " if m in sys.modules]\nprint('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "ask" in out and "ingest" in out and "chat" in out
+    assert "HEAVY []" in out
+
+
+def test_ask_json_prints_one_object_per_turn_and_carries_the_conversation(settings, bot):
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "How do I do the child's pose?",
+                           "How long should I hold it?"], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [d["question"] for d in lines] == ["How do I do the child's pose?", "How long should I hold it?"]
+    assert all(d["status"] == "answered" for d in lines)
+    assert lines[1]["citations"][0]["section_id"] == "childs-pose"
+    assert "30 seconds" in lines[1]["citations"][0]["quote"]
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "Please type a question."), ("   ", "Please type a question."),
+    ("x" * 2001, "limit is 2000"), ("bad\x07bell", "control characters"),
+])
+def test_bad_questions_exit_2_with_one_line_and_write_nothing(tmp_path, question, message):
+    data = tmp_path / "data"
+    result = run("--data-dir", str(data), "ask", "How do I stretch?", question)
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+    assert "Traceback" not in result.output and not data.exists()
+
+
+def test_ask_with_a_corrupt_index_says_to_run_ingest(tmp_path, settings):
+    data = tmp_path / "data"
+    (data / "chroma").mkdir(parents=True)
+    (data / "chroma" / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
+    result = run("--data-dir", str(data), "ask", "How do I do the child's pose?")
+    assert result.exit_code == 1
+    assert "backstretch ingest" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_ingest_adds_a_document_and_embeds_only_it(tmp_path, corpus_copy):
+    data = tmp_path / "data"
+    first = run("--data-dir", str(data), "--corpus-dir", str(corpus_copy), "ingest")
+    assert first.exit_code == 0 and "88 passages in the index, 88 embedded" in first.output
+    new = tmp_path / "wall.txt"
+    new.write_text("Wall slides help the upper back. Stand against a wall.\nSlide your arms up slowly.\n",
+                   encoding="utf-8")
+    second = run("--data-dir", str(data), "--corpus-dir", str(corpus_copy), "ingest", str(new))
+    assert second.exit_code == 0, second.stderr
+    assert "added wall.txt" in second.output and "3 embedded, 88 reused" in second.output
+    assert (corpus_copy / "wall.txt").exists()
+
+
+def test_ingest_refuses_a_missing_file_and_adds_nothing(tmp_path, corpus_copy):
+    before = sorted(p.name for p in corpus_copy.iterdir())
+    result = run("--data-dir", str(tmp_path / "d"), "--corpus-dir", str(corpus_copy), "ingest",
+                 str(ARTICLE), str(tmp_path / "missing.txt"))
+    assert result.exit_code == 1 and "not a .txt file" in result.stderr
+    assert sorted(p.name for p in corpus_copy.iterdir()) == before
+
+
+def test_an_empty_line_ends_the_chat(settings, bot):
+    result = run("--data-dir", str(settings.data_dir), "chat",
+                 input="How do I do the child's pose?\n\nHow long should I hold it?\n")
+    assert result.exit_code == 0
+    assert "Kneel on a padded surface" in result.output
+    assert "How long" not in result.output  # an empty line ended the chat before the second question
+
+
+def test_chat_answers_follow_ups_and_survives_bad_input(settings, bot):
+    too_long = "x" * 2100
+    result = run("--data-dir", str(settings.data_dir), "chat",
+                 input=f"How do I do the child's pose?\n{too_long}\nHow long should I hold it?\n")
+    assert result.exit_code == 0
+    assert "limit is 2000" in result.stderr
+    assert "Hold this stretch for about 30 seconds while continuing to breathe. [1]" in result.output

@@ -1,0 +1,71 @@
+"""Hybrid retrieval: dense + BM25 fused, body-region vocabulary, whole sections per hit, a LangChain retriever."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.retrieval import fuse
+from assistant.vocabulary import expand, facets
+
+
+@pytest.fixture(scope="module")
+def retriever(bot):
+    return bot._chain.retriever
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    fused = fuse([["a", "b", "c"], ["b", "a", "d"]], k=60)
+    assert fused["a"] == fused["b"] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused["a"] > fused["c"] > 0 and fused["d"] == pytest.approx(1 / 63)
+
+
+def test_it_is_a_langchain_retriever_returning_whole_sections(retriever, library):
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("How do I roll my back on a foam cylinder?")
+    foam = library.section("foam-roller")
+    got = {d.id for d in docs if d.metadata["section_id"] == "foam-roller"}
+    assert got == {p.id for p in foam.passages}  # steps, tips, warnings and intro: the whole section
+    assert {"section_id", "section_title", "kind", "source", "start", "end"} <= set(docs[0].metadata)
+
+
+@pytest.mark.parametrize("phrase", ["mid back", "upper back", "between my shoulder blades", "middle of my back"])
+def test_mid_back_words_all_mean_the_thoracic_region(phrase, library):
+    assert facets(f"How do I stretch my {phrase}?", library.sections).regions == {"thoracic"}
+    assert "thoracic" in expand(f"stretch my {phrase}")
+
+
+def test_low_back_words_mean_the_lumbar_region(library):
+    assert facets("what helps my lower back", library.sections).regions == {"lumbar"}
+
+
+def test_both_retrievers_contribute_to_the_ranking(retriever):
+    dense = {h.passage_id for h in retriever.index.query("tight between shoulder blades", 10)}
+    lexical = {pid for pid, _ in retriever.bm25.ranked("tight between shoulder blades", 10)}
+    fused = retriever.search("tight between shoulder blades").passage_scores
+    assert dense and lexical and dense != lexical
+    assert dense | lexical <= set(fused)
+
+
+def test_a_method_named_outright_ranks_first(retriever):
+    result = retriever.search("is the hug from behind ok")
+    assert result.sections[0].section.id == "hug-from-behind" and result.sections[0].named
+
+
+@pytest.mark.parametrize("question, section", [
+    ("kneeling and reaching my arms forward with my forehead down", "childs-pose"),
+    ("using the edge of the mattress to bend backwards", "bed-edge-extension"),
+    ("rolling on firm foam", "foam-roller"),
+    ("someone squeezes me from the front", "hug-from-front"),
+])
+def test_descriptions_without_the_methods_name_find_it(retriever, question, section):
+    assert section in retriever.search(question).section_ids()[:2]
+
+
+def test_bm25_with_only_stopwords_returns_nothing(retriever):
+    assert retriever.bm25.ranked("the and of", 5) == []
+
+
+def test_off_topic_questions_are_far_from_every_passage(retriever):
+    assert retriever.search("What's the capital of France?").best_similarity < 0.3
+    assert retriever.search("How do I stretch my mid back?").best_similarity > 0.45
