@@ -169,8 +169,10 @@ class Composer:
         d.add(self.p.render("safety_intro", title=s.title))
         risk = f"risk_{s.tags.risk}"
         d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
-        for span in spans([p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)],
-                          self._text_of):
+        about = [p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)]
+        if not about and not s.warnings:  # nothing on risk: say which move this is, in the article's words
+            about = s.of_kind("intro")
+        for span in spans(about, self._text_of):
             quote, n = d.cite(span)
             d.add(self.p.render("intro_line", quote=quote, n=n))
         self._warnings(d, s, header=False)

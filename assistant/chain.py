@@ -19,7 +19,7 @@ from .retrieval import HybridRetriever, Retrieval
 from .safety import Triage, about_other_body_part, triage
 from .settings import Settings
 from .spelling import Speller, english_words, vocabulary
-from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
+from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, facets, normalise
 
 log = logging.getLogger(__name__)
 _DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
@@ -92,6 +92,8 @@ class AnswerChain:
         if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
             return True
         if turn.retrieval and any(h.named for h in turn.retrieval.sections):
+            return True
+        if facets(turn.text, self.library.sections).any_filter:  # "what can I do by myself / at my desk?"
             return True
         if last_focus(turn.history)[0] and len(text.split()) <= 12:
             return True

@@ -41,6 +41,7 @@ DETAILS: tuple[tuple[str, str, str], ...] = (
     ("breath", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b"),
     ("where", r"\b(which|what) (part|area|region|joints?)\b|\bwhere (will|does|would|do) (it|i|my back)\b",
      r"\b(crack|release|region|area|spine)\b"),
+    ("hand", r"\bwhich (hand|arm|side)\b|\bwhat (hand|arm|side)\b", r"\b(dominant|hand|arm)\b"),
     ("partner", r"\bhow (big|strong|tall)\b|\bwhat size\b|\bwho (should|can)\b", r"\b(size|stronger|taller|strong)\b"),
     ("feel", r"\bwhat (should|will|would|do) i feel\b|\b(should|will|would) i feel\b|\bwhere (should|will) i feel\b",
      r"\b(feel|stretch)\b"),

@@ -1,4 +1,5 @@
-"""Safety triage, run before anything else: red flags get a referral, off-topic asks get out_of_scope.
+"""Safety triage, run before anything else: red flags get a referral; instruction and medication asks get
+out_of_scope. (Questions about other joints are caught after retrieval, which knows whether a method was named.)
 
 Ordinary "is it safe / risky / will it hurt" questions pass through: they are the article's subject.
 """
@@ -60,7 +61,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"\b(at night|night-?time)\b[^.?!]{0,20}\b(worse|severe|unbearable|excruciating)\b|\bnight pain\b",
     )),
     RedFlag("nerve_root", False, _rx(
-        r"\b(pain|tingl\w*|numb\w*|burning|electric\w*|shooting|radiat\w*|pins and needles|shock)\b[^.?!]{0,40}\b(down|into|in|through) (my |the |one |both |a )?(left |right )?(legs?|foot|feet|calf|calves|thighs?|toes)\b",
+        r"\b(pain|tingl\w*|numb\w*|burning|electric\w*|shooting|radiat\w*|pins and needles|shock)\b[^.?!]{0,40}\b(down|into|in|through) ([a-z]+ ){0,4}(legs?|foot|feet|calf|calves|thighs?|toes)\b",
         r"\b(legs?|foot|feet|calf|thighs?)\b[^.?!]{0,15}\b(tingl\w*|numb\w*|weak\w*|pins and needles)",
         r"\b(weak\w*|numb\w*)\b[^.?!]{0,20}\b(in|of) (my |one |both |the )?(legs?|foot|feet|ankle)\b",
         r"\b(sciatica|sciatic|radiculopathy|pinched nerve|herniated|slipped disc|bulging disc|disc herniation|ruptured disc)\b",
@@ -68,6 +69,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag("surgery_structural", False, _rx(
         r"\b(spinal|spine|back|lumbar|neck) (surgery|fusion|operation|implants?|rods?|screws?|hardware|stimulator)\b",
         r"\b(laminectomy|discectomy|microdiscectomy|spinal fusion|vertebroplasty|kyphoplasty)\b",
+        r"\b(rods?|screws?|plates?|implants?|hardware|cages?|pins)\b[^.?!]{0,15}\b(in|on|into) (my |the )?(spine|back|neck|vertebra\w*)\b",
         r"\b(surgery|operation|operated)\b[^.?!]{0,20}\b(on )?(my )?(back|spine)\b",
         r"\b(osteoporosis|osteopenia|brittle bones)\b",
         r"\b(ankylosing spondylitis|spondylitis|rheumatoid arthritis|inflammatory arthritis|psoriatic arthritis|spinal tumou?r)\b",
@@ -90,16 +92,15 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
         r"\b(painkillers?|pain ?killers?|pain medication|muscle relaxants?|medications?|medicines?|meds|pills?|tablets?|dosage|doses?|milligrams?|supplements?)\b",
         r"\b\d+\s?mg\b",
     ),
-    "other_joint": (
-        r"\b(crack|pop|stretch|adjust|realign|click|loosen|unlock)\w*\s+(my |your |the |a |both )?(neck|knuckles?|fingers?|knees?|ankles?|wrists?|shoulders?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?|feet|foot|arms?)\b",
-        r"\b(my|the) (neck|knuckles?|fingers?|knees?|ankles?|wrists?|shoulders?|jaw|toes?|elbows?|hamstrings?|thumbs?)\b[^.?!]{0,15}\b(hurts?|aches?|pain|cracks?|pops?|stiff|sore|clicks?)\b",
-    ),
 }
-_BACK_WORDS = re.compile(r"\b(back|spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac)\b")
+# "back" as a body part ("my back", "lower back"), not as in "pop it back in place"
+_BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entire|his|her|and|or)[- ]back\b|"
+                         r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
+                         r"\b(spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac)\b")
 # Joints the article never uses to describe a move, asked about as the thing to treat.
-_OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?)"
+_OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?|shoulders?(?! blades?))"
 OTHER_BODY_PARTS = re.compile(
-    r"\b(for|help|helps|with|on|in|to|loosen|relieve|fix|treat|crack|pop|stretch|stretching|adjust) (my|your|the|a|sore|stiff|tight|both)"
+    r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
     r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + r"\b"
     r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
 
@@ -162,8 +163,6 @@ def triage(question: str, *variants: str) -> Triage:
         if flagged:
             return flagged
     for reason, patterns in OUT_OF_SCOPE.items():
-        if reason == "other_joint" and _BACK_WORDS.search(text):
-            continue
         for pattern in patterns:
             m = re.search(pattern, text)
             if m:

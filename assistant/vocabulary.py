@@ -20,9 +20,10 @@ REGION_EXPANSION = {"thoracic": "thoracic mid back between the shoulder blades",
                     "lumbar": "lumbar low back lower back", "sacroiliac": "sacroiliac hips low back"}
 
 POSITIONS: dict[str, tuple[str, ...]] = {
-    "lying on back": ("lying down", "lie down", "lying on my back", "on my back", "laying down", "lay down", "supine",
+    "lying on back": ("lying down", "lie down", "lying on my back", "lie on my back", "lay on my back",
+                      "laying on my back", "flat on my back", "laying down", "lay down", "lying flat", "supine",
                       "on the floor lying", "lying on the floor"),
-    "kneeling": ("kneel", "kneeling", "on my knees", "on your knees"),
+    "kneeling": ("kneel", "kneeling", "on my knees", "on your knees", "on my heels", "on your heels", "on all fours"),
     "standing": ("standing", "stand up", "standing up", "while i stand", "on my feet", "upright"),
     "sitting on the floor": ("sitting on the floor", "sit on the floor", "seated on the floor", "on the floor sitting"),
     "chair": ("chair", "at my desk", "at a desk", "office", "at work", "desk"),
@@ -40,7 +41,7 @@ WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "s
                 "someone else", "helper", "a person", "two of us", "another body", "spouse", "husband", "wife",
                 "boyfriend", "girlfriend", "companion", "two people", "with help", "my brother", "my sister")
 ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
-         "without anyone", "without someone")
+         "without anyone", "without someone", "nobody", "no one", "no-one")
 
 
 def normalise(text: str) -> str:
