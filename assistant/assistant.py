@@ -46,6 +46,8 @@ class Assistant:
                 index.open(expected)  # raises the clear "missing" or "out of date" message
             index.ingest(library.documents, progress=progress)
         index.open(expected)
+        if hasattr(index.embeddings, "warm"):
+            index.embeddings.warm()
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k))
         return cls(settings, library, index, chain)

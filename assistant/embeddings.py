@@ -53,6 +53,10 @@ class SentenceEmbeddings(Embeddings):
                     self._model = SentenceTransformer(self._path, device="cpu")
         return self._model
 
+    def warm(self) -> None:
+        """Load the model and run it once, so the first real question pays no start-up cost."""
+        self.model.encode(["warm up"], normalize_embeddings=True, show_progress_bar=False)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
