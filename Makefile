@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install install-test chromium index lint clean
+.PHONY: run ask test install install-test chromium index lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ chromium:
 index: install
 	$(BIN)/backstretch ingest
 
+# Set-up, then the web page on http://127.0.0.1:7860 (HOST= and PORT= to change).
 run: index
+	$(BIN)/backstretch serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+ask: index
 	$(BIN)/backstretch ask "$(QUESTION)"
 
 test: install-test chromium

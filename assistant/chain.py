@@ -68,7 +68,8 @@ class AnswerChain:
     def _triage(self, turn: Turn) -> Turn:
         turn.triage = triage(turn.question, turn.text)
         if turn.triage.status == "referral":
-            turn.reply = Reply(turn.question, "referral", self.composer.referral(turn.triage), intent="referral")
+            turn.reply = Reply(turn.question, "referral", self.composer.referral(turn.triage), intent="referral",
+                               urgent=turn.triage.emergency)
         elif turn.triage.status == "out_of_scope":
             turn.reply = Reply(turn.question, "out_of_scope", self.composer.out_of_scope(turn.triage.group),
                                intent="out_of_scope")

@@ -142,5 +142,50 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
                f" ({report.seconds:.1f} s)")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1, BACKSTRETCH_UI_HOST).")
+@click.option("--port", type=int, help="Port (default 7860, BACKSTRETCH_UI_PORT).")
+@click.option("--no-auth", is_flag=True, help="Allow a non-loopback address without a login.")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
+    """Serve the web page (building the index first if it is missing)."""
+    from .errors import SettingsError
+    from .feedback import FeedbackStore
+    from .ui import serve as launch
+
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    auth = (settings.ui_user, settings.ui_password) if settings.ui_user and settings.ui_password else None
+    if host not in LOOPBACK and auth is None and not no_auth:
+        raise SettingsError(f"binding to {host} needs BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD, or --no-auth")
+    bot = _load(settings)
+    store = FeedbackStore(settings.feedback_path)
+    click.echo(f"Serving on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size)
+
+
+@main.group()
+def feedback() -> None:
+    """Votes and comments left on the web page."""
+
+
+@feedback.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File to write (default: standard output).")
+@click.pass_obj
+def export(settings: Settings, fmt: str, output: Path | None) -> None:
+    """Write every vote with its question, the full reply and the comment."""
+    from .feedback import FeedbackStore
+
+    text = FeedbackStore(settings.feedback_path).export(fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -118,6 +118,7 @@ class Reply:
     latency_ms: float = 0.0
     focus: tuple[str, ...] = ()
     intent: str = ""
+    urgent: bool = False  # a referral that needs emergency care today
 
     def to_dict(self) -> dict:
         return {

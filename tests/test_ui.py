@@ -1,0 +1,184 @@
+"""The web page: safe rendering, the gradio_client API against a live server, and a real browser session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+from assistant.feedback import FeedbackStore
+from assistant.ui import methods_html, plain, sources_html, texts
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
+                "--no-first-run", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ui_text(bot):
+    return texts(str(bot.settings.prompts_dir))
+
+
+@pytest.mark.parametrize("raw", ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
+                                 '[click](http://evil.example)', '![x](http://evil.example/x.png)'])
+def test_question_text_is_neutralised_for_the_chat(raw):
+    shown = plain(raw)
+    assert "<" not in shown and "](" not in shown
+
+
+def test_sources_panel_shows_each_quote_escaped_with_its_kind(bot, ui_text):
+    reply = bot.ask("Is the hug from the front safe?")
+    panel = sources_html(reply, ui_text)
+    for c in reply.citations:
+        assert f'data-n="{c.n}"' in panel
+    assert panel.count('class="source warning"') == sum(c.kind == "warning" for c in reply.citations) >= 2
+    assert "⚠" in panel
+
+
+def test_method_browser_lists_all_13_methods_with_their_warnings(bot, ui_text):
+    page = methods_html(bot.library.sections, ui_text)
+    assert page.count('class="method"') == 13
+    for s in bot.library.sections:
+        for w in s.warnings:
+            assert w.text.replace("'", "&#x27;") in page
+
+
+@pytest.mark.parametrize("args", [["serve", "--host", "0.0.0.0"], ["serve", "--host", "192.168.1.5"]])
+def test_binding_beyond_loopback_without_credentials_is_refused(args, tmp_path):
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path)] + args)
+    assert result.exit_code == 2 and "--no-auth" in result.stderr and not (tmp_path / "chroma").exists()
+
+
+@pytest.fixture(scope="module")
+def live(bot, settings, tmp_path_factory):
+    """A real `backstretch serve` on a free loopback port (the session's index), stopped after the module."""
+    data = tmp_path_factory.mktemp("served")
+    shutil.copytree(settings.data_dir, data, dirs_exist_ok=True)
+    port = _free_port()
+    log = open(data / "serve.log", "wb")  # noqa: SIM115
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(data)}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as page:
+                    page.read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((data / "serve.log").read_text(errors="replace")[-3000:]) from None
+                time.sleep(0.5)
+        yield url, FeedbackStore(data / "feedback.sqlite3")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_api_answers_with_citations_through_gradio_client(live):
+    from gradio_client import Client
+
+    url, _ = live
+    client = Client(url, verbose=False)
+    reply = client.predict("How long should I hold it?", ["How do I do the child's pose?"], api_name="/ask")
+    assert reply["status"] == "answered"
+    assert reply["citations"][0]["section_id"] == "childs-pose" and "30 seconds" in reply["citations"][0]["quote"]
+    bad = client.predict("", [], api_name="/ask")
+    assert bad["status"] == "invalid" and "Please type a question." in bad["error"]
+
+
+@pytest.mark.browser
+def test_a_person_asks_follows_up_is_safe_from_markup_and_votes(live, bot, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, store = live
+    dialogs, outside = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url and
+                not r.url.startswith(("data:", "blob:")) else None)
+        page.goto(url)
+
+        def ask(question: str, wait_for: str) -> None:
+            page.fill("#question textarea", question)
+            page.click("#send")
+            page.wait_for_function("t => document.querySelector('#sources').innerText.includes(t)", arg=wait_for,
+                                   timeout=60_000)
+
+        # 1. a question: the reply cites [1], the sources panel shows the exact quote, warnings are marked
+        expected = bot.ask("How do I use a foam roller?")
+        ask("How do I use a foam roller?", expected.citations[-1].quote)
+        assert "[1]" in page.inner_text("#chat")
+        sources = page.inner_text("#sources")
+        assert all(c.quote in sources for c in expected.citations)
+        warning = page.locator("#sources .source.warning").first
+        assert warning.is_visible() and "warning" in warning.inner_text().lower() and "⚠" in warning.inner_text()
+        page.screenshot(path=str(tmp_path / "1-answer.png"))
+
+        # 2. a follow-up is answered about the same method
+        ask("How do I do the child's pose?", "Kneel on a padded surface")
+        ask("How long should I hold it?", "about 30 seconds")
+        first = page.locator("#sources .source").first.inner_text()
+        assert "Child's pose" in first and "30 seconds" in first
+        page.screenshot(path=str(tmp_path / "2-follow-up.png"))
+
+        # 3. markup in a question shows as text and runs nothing
+        attack = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> '
+                  '[link](http://evil.example) mid back?')
+        ask(attack, "Standing back extension")
+        assert page.evaluate("window.__pwned") is None and dialogs == []
+        assert "<script>window.__pwned=1</script>" in page.inner_text("#chat")
+        assert not [u for u in outside if "evil.example" in u]
+        page.screenshot(path=str(tmp_path / "3-markup.png"))
+
+        # 4. thumbs-down on the last reply lands in SQLite with the reply's citations
+        page.fill("#comment textarea", "the answer was too long")
+        page.locator("#chat button[aria-label='Dislike']").last.click()
+        page.wait_for_function("() => document.querySelector('#comment textarea').value === ''", timeout=30_000)
+        browser.close()
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT vote, comment, question, reply FROM feedback").fetchall()
+    assert len(rows) == 1
+    vote, comment, question, reply_json = rows[0]
+    assert (vote, comment, question) == (-1, "the answer was too long", attack)
+    assert '"citations"' in reply_json
+
+
+@pytest.mark.browser
+def test_a_red_flag_is_shown_as_a_notice_not_a_plain_bubble(live):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = live
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.fill("#question textarea", "My back hurts and my groin has gone numb")
+        page.click("#send")
+        notice = page.locator("#notice .notice.emergency")
+        notice.wait_for(timeout=60_000)
+        assert "emergency" in notice.inner_text().lower()
+        assert page.locator("#sources .source").count() == 0
+        browser.close()
