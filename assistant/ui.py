@@ -4,6 +4,8 @@
 import html
 import logging
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -43,11 +45,11 @@ def sources_html(reply: Reply | None, t: dict) -> str:
     return "".join(parts)
 
 
-def notice_html(reply: Reply | None, t: dict, emergency: bool) -> str:
+def notice_html(reply: Reply | None, t: dict) -> str:
     if reply is None or reply.status != "referral":
         return ""
-    title = t["emergency_title"] if emergency else t["referral_title"]
-    cls = "notice emergency" if emergency else "notice"
+    title = t["emergency_title"] if reply.urgent else t["referral_title"]
+    cls = "notice emergency" if reply.urgent else "notice"
     return f'<div class="{cls}" role="alert"><h3>⚠ {html.escape(title)}</h3><p>{html.escape(reply.answer)}</p></div>'
 
 
@@ -71,6 +73,49 @@ def methods_html(sections: list[Section], t: dict) -> str:
     return "".join(parts)
 
 
+@dataclass
+class Step:
+    """One update of the page during a turn: the chat so far, the session's turns, and the reply once known."""
+
+    chat: list
+    turns: list
+    reply: Reply | None = None
+    done: bool = False
+
+
+def converse(bot, t: dict, question: str, chat: list, turns: list) -> Iterator[Step]:
+    """A turn as the page shows it: the answer line by line, then the final reply; errors become friendly text.
+
+    `turns` holds one entry per turn (None where no reply was made), so a vote on chat message i is on turn i // 2.
+    """
+    chat, turns = list(chat or []), list(turns or [])
+    user = {"role": "user", "content": plain(question or "")}
+    history = [r for r in turns if r is not None]
+    answer, reply = "", None
+    try:
+        for piece in bot.stream(question, history):
+            if isinstance(piece, Reply):
+                reply = piece
+                break
+            answer += piece
+            yield Step(chat + [user, {"role": "assistant", "content": plain(answer)}], turns)
+    except InvalidQuestion as exc:
+        yield Step(chat + [user, {"role": "assistant", "content": plain(str(exc))}], turns + [None], done=True)
+        return
+    except Exception:  # the page must never show a traceback
+        log.exception("answering %r failed", question)
+        yield Step(chat + [user, {"role": "assistant", "content": plain(t["error_internal"])}], turns + [None],
+                   done=True)
+        return
+    assert reply is not None
+    message: dict = {"role": "assistant", "content": plain(reply.answer)}
+    if reply.status == "referral":
+        message["metadata"] = {"title": "⚠ " + (t["emergency_title"] if reply.urgent else t["referral_title"])}
+    elif reply.status == "out_of_scope":
+        message["metadata"] = {"title": t["out_of_scope_title"]}
+    yield Step(chat + [user, message], turns + [reply], reply, done=True)
+
+
 def build_app(bot, store: FeedbackStore):
     """The Gradio Blocks app around one loaded Assistant and one feedback store."""
     import gradio as gr
@@ -78,45 +123,14 @@ def build_app(bot, store: FeedbackStore):
     t = texts(str(bot.settings.prompts_dir))
     general = "".join(f"<li class='warn'>⚠ {html.escape(p.text)}</li>" for g in bot.library.general for p in g.warnings)
 
-    def respond(question: str, chat: list, turns: list, request: gr.Request):
+    def respond(question: str, chat: list, turns: list):
         """Stream the verified answer into the chat, then show its sources (and a notice for a referral)."""
-        chat = list(chat or [])
-        turns = list(turns or [])
-        user = {"role": "user", "content": plain(question or "")}
-        history = [r for r in turns if r is not None]
-        try:
-            pieces = bot.stream(question, history)
-            answer = ""
-            for piece in pieces:
-                if isinstance(piece, Reply):
-                    reply = piece
-                    break
-                answer += piece
-                yield chat + [user, {"role": "assistant", "content": plain(answer)}], turns, gr.skip(), gr.skip(), ""
-        except InvalidQuestion as exc:
-            yield chat + [user, {"role": "assistant", "content": plain(str(exc))}], turns + [None], \
-                gr.skip(), gr.skip(), ""
-            return
-        except BackstretchError as exc:
-            log.error("answering failed: %s", exc)
-            yield chat + [user, {"role": "assistant", "content": plain(t["error_internal"])}], turns + [None], \
-                gr.skip(), gr.skip(), ""
-            return
-        except Exception:  # the page must never show a traceback
-            log.exception("answering failed")
-            yield chat + [user, {"role": "assistant", "content": plain(t["error_internal"])}], turns + [None], \
-                gr.skip(), gr.skip(), ""
-            return
-        message = {"role": "assistant", "content": plain(reply.answer)}
-        if reply.status == "referral":
-            emergency = reply.urgent
-            message["metadata"] = {"title": "⚠ " + (t["emergency_title"] if emergency else t["referral_title"])}
-            notice = gr.update(value=notice_html(reply, t, emergency), visible=True)
-        else:
-            if reply.status == "out_of_scope":
-                message["metadata"] = {"title": t["out_of_scope_title"]}
-            notice = gr.update(value="", visible=False)
-        yield chat + [user, message], turns + [reply], sources_html(reply, t), notice, ""
+        for step in converse(bot, t, question, chat, turns):
+            if step.reply is None:  # mid-stream, or a friendly error: sources and notice stay as they are
+                yield step.chat, step.turns, gr.skip(), gr.skip(), ""
+            else:
+                notice = gr.update(value=notice_html(step.reply, t), visible=step.reply.status == "referral")
+                yield step.chat, step.turns, sources_html(step.reply, t), notice, ""
 
     def vote(data: gr.LikeData, turns: list, comment: str, request: gr.Request):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from assistant.feedback import FeedbackStore
-from assistant.ui import methods_html, plain, sources_html, texts
+from assistant.records import Reply
+from assistant.ui import converse, methods_html, plain, sources_html, texts
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
                 "--no-first-run", "--disable-sync"]
@@ -55,6 +56,38 @@ def test_method_browser_lists_all_13_methods_with_their_warnings(bot, ui_text):
     for s in bot.library.sections:
         for w in s.warnings:
             assert w.text.replace("'", "&#x27;") in page
+
+
+def test_a_turn_streams_line_by_line_then_ends_with_the_reply(bot, ui_text):
+    steps = list(converse(bot, ui_text, "How do I use a foam roller?", [], []))
+    assert len(steps) > 3 and all(s.reply is None for s in steps[:-1])
+    final = steps[-1]
+    assert isinstance(final.reply, Reply) and final.turns == [final.reply]
+    assert [m["role"] for m in final.chat] == ["user", "assistant"]
+
+
+@pytest.mark.parametrize("question, shown", [("x" * 2001, "the limit is 2000"), ("   ", "Please type a question.")])
+def test_a_bad_question_gets_a_friendly_line_in_the_chat(bot, ui_text, question, shown):
+    [step] = list(converse(bot, ui_text, question, [], []))
+    assert step.done and step.reply is None and step.turns == [None]
+    assert shown in step.chat[-1]["content"].replace("\\", "")
+
+
+def test_an_error_inside_the_chain_shows_a_friendly_message_not_a_traceback(bot, ui_text, monkeypatch):
+    def broken(question, history):
+        raise RuntimeError("index exploded")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(bot, "stream", broken)
+    [step] = list(converse(bot, ui_text, "How do I use a foam roller?", [], []))
+    text = step.chat[-1]["content"]
+    assert "went wrong" in text and "Traceback" not in text and "exploded" not in text
+
+
+def test_a_referral_turn_is_marked_for_the_notice(bot, ui_text):
+    final = list(converse(bot, ui_text, "I can't control my bladder and my back hurts", [], []))[-1]
+    assert final.reply.status == "referral" and final.reply.urgent
+    assert "emergency" in final.chat[-1]["metadata"]["title"].lower()
 
 
 @pytest.mark.parametrize("args", [["serve", "--host", "0.0.0.0"], ["serve", "--host", "192.168.1.5"]])
@@ -107,6 +140,23 @@ def test_api_answers_with_citations_through_gradio_client(live):
     assert bad["status"] == "invalid" and "Please type a question." in bad["error"]
 
 
+def test_a_burst_of_concurrent_users_is_queued_not_dropped(live):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    url, _ = live
+    questions = ["How do I stretch my mid back?", "Is the hug from behind safe?", "How do I use a foam roller?",
+                 "What can I do while sitting?"] * 6
+
+    def one(q: str) -> str:
+        return Client(url, verbose=False).predict(q, [], api_name="/ask")["status"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(one, questions))
+    assert statuses == ["answered"] * len(questions)
+
+
 @pytest.mark.browser
 def test_a_person_asks_follows_up_is_safe_from_markup_and_votes(live, bot, tmp_path):
     from playwright.sync_api import sync_playwright
@@ -121,11 +171,12 @@ def test_a_person_asks_follows_up_is_safe_from_markup_and_votes(live, bot, tmp_p
                 not r.url.startswith(("data:", "blob:")) else None)
         page.goto(url)
 
-        def ask(question: str, wait_for: str) -> None:
+        def ask(question: str, wait_for: str, where: str = "#sources") -> None:
+            """Ask, then wait until `where` shows text that only the new reply brings."""
             page.fill("#question textarea", question)
             page.click("#send")
-            page.wait_for_function("t => document.querySelector('#sources').innerText.includes(t)", arg=wait_for,
-                                   timeout=60_000)
+            shows = "([sel, t]) => (document.querySelector(sel) || {innerText: ''}).innerText.includes(t)"
+            page.wait_for_function(shows, arg=[where, wait_for], timeout=60_000)
 
         # 1. a question: the reply cites [1], the sources panel shows the exact quote, warnings are marked
         expected = bot.ask("How do I use a foam roller?")
@@ -139,7 +190,7 @@ def test_a_person_asks_follows_up_is_safe_from_markup_and_votes(live, bot, tmp_p
 
         # 2. a follow-up is answered about the same method
         ask("How do I do the child's pose?", "Kneel on a padded surface")
-        ask("How long should I hold it?", "about 30 seconds")
+        ask("How long should I hold it?", "about 30 seconds", where="#sources .source")
         first = page.locator("#sources .source").first.inner_text()
         assert "Child's pose" in first and "30 seconds" in first
         page.screenshot(path=str(tmp_path / "2-follow-up.png"))
@@ -159,11 +210,36 @@ def test_a_person_asks_follows_up_is_safe_from_markup_and_votes(live, bot, tmp_p
         page.wait_for_function("() => document.querySelector('#comment textarea').value === ''", timeout=30_000)
         browser.close()
     with sqlite3.connect(store.path) as db:
-        rows = db.execute("SELECT vote, comment, question, reply FROM feedback").fetchall()
+        rows = db.execute("SELECT vote, comment, question, reply FROM feedback WHERE vote = -1").fetchall()
     assert len(rows) == 1
     vote, comment, question, reply_json = rows[0]
     assert (vote, comment, question) == (-1, "the answer was too long", attack)
     assert '"citations"' in reply_json
+
+
+@pytest.mark.browser
+def test_two_browser_sessions_never_share_a_conversation(live):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = live
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        alice, bob = browser.new_context().new_page(), browser.new_context().new_page()
+        for page in (alice, bob):
+            page.goto(url)
+        alice.fill("#question textarea", "How do I do the child's pose?")
+        alice.click("#send")
+        alice.wait_for_function("() => document.querySelector('#sources').innerText.includes('Kneel')", timeout=60_000)
+        bob.fill("#question textarea", "How long should I hold it?")
+        bob.click("#send")
+        # both messages are in bob's chat once the reply is complete (each gets a copy button)
+        bob.wait_for_function("() => document.querySelectorAll(\"#chat button[aria-label='Copy message']\").length >= 2"
+                              " && document.querySelector('#question textarea').value === ''", timeout=60_000)
+        bob.wait_for_timeout(1000)
+        assert "child's pose" not in bob.inner_text("#chat").lower()
+        assert "Child's pose" not in bob.inner_text("#sources")
+        assert "How long should I hold it?" not in alice.inner_text("#chat")
+        browser.close()
 
 
 @pytest.mark.browser
