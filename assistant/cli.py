@@ -142,6 +142,67 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
                f" ({report.seconds:.1f} s)")
 
 
+@main.command("eval")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--baseline", is_flag=True, help="Also run the plain LangChain tutorial chain, side by side.")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder for results.json and report.html "
+              "(default: <data dir>/eval).")
+@click.option("--k", "k", type=click.IntRange(1, 13), default=3, show_default=True,
+              help="Cut-off for hit@k and nDCG@k.")
+@click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC=VALUE",
+              help="Exit 1 when METRIC misses VALUE (for over_referral and latency: exceeds it). Repeatable.")
+@click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="OLD.json NEW.json", help="Show what changed between two results files, case by case.")
+@click.pass_obj
+def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, out: Path | None, k: int,
+                  fail_under: tuple[str, ...], compare: tuple[Path, Path] | None) -> None:
+    """Run question sets (default: every evals/*.yaml) and score them."""
+    from rich.console import Console
+
+    from .evaluation import compare as diff
+    from .evaluation import default_sets, evaluate, load_cases, parse_thresholds, shortfalls
+    from .evaluation.report import fmt, print_table, results_json, write_outputs
+    from .settings import REPO_ROOT
+
+    console = Console()
+    if compare:
+        old, new = (json.loads(p.read_text(encoding="utf-8")) for p in compare)
+        metrics, cases = diff(old, new)
+        for name, a, b in metrics:
+            console.print(f"{name}: {fmt(name, a)} → {fmt(name, b)}", markup=False)
+        for cid, change, why in cases:
+            console.print(f"{change:8} {cid}  {why}", markup=False)
+        if not metrics and not cases:
+            console.print("no change")
+        return
+    thresholds = parse_thresholds(fail_under)
+    paths = list(files) or default_sets(REPO_ROOT / "evals")
+    cases = load_cases(paths)
+    bot = _load(settings)
+    runs = []
+    with _progress("Evaluating") as update:
+        runs.append(evaluate(bot, cases, "backstretch", k, update).to_dict())
+    if baseline:
+        from .evaluation.baseline import BaselineChain
+
+        chain = BaselineChain(bot.library, bot.index.embeddings.sharing_model())
+        try:
+            with _progress("Baseline") as update:
+                runs.append(evaluate(chain, cases, "langchain-baseline", k, update).to_dict())
+        finally:
+            chain.close()
+    data = results_json(runs, [p.name for p in paths], k)
+    print_table(runs, console)
+    json_path, html_path = write_outputs(data, out or Path(settings.data_dir) / "eval", settings.prompts_dir)
+    click.echo(f"results: {json_path}")
+    click.echo(f"report:  {html_path}")
+    missed = shortfalls(runs[0]["summary"], thresholds)
+    if missed:
+        for line in missed:
+            click.echo(f"fail-under: {line}", err=True)
+        raise SystemExit(1)
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

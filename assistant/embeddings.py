@@ -53,6 +53,15 @@ class SentenceEmbeddings(Embeddings):
                     self._model = SentenceTransformer(self._path, device="cpu")
         return self._model
 
+    def sharing_model(self) -> SentenceEmbeddings:
+        """Another instance over the same loaded model with a cache of its own (so two systems never share hits)."""
+        other = SentenceEmbeddings.__new__(SentenceEmbeddings)
+        other.__dict__.update(self.__dict__)
+        other._lock = threading.Lock()
+        other._cache = OrderedDict()
+        other.cache_hits = 0
+        return other
+
     def warm(self) -> None:
         """Load the model and run it once, so the first real question pays no start-up cost."""
         self.model.encode(["warm up"], normalize_embeddings=True, show_progress_bar=False)

@@ -1,20 +1,43 @@
-"""The shipped question sets run with thresholds, so a regression fails CI; the loader is strict."""
+"""The eval harness: strict sets, honest metrics, the LangChain baseline, reports, thresholds and comparisons."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from assistant.evaluation import EvalSetError, load_cases, run_case, summarise
+from assistant.cli import main
+from assistant.evaluation import (
+    EvalSetError,
+    compare,
+    evaluate,
+    load_cases,
+    parse_thresholds,
+    run_case,
+    score,
+    shortfalls,
+    summarise,
+)
+from assistant.evaluation.baseline import BaselineChain
+from assistant.evaluation.metrics import ndcg_at
+from assistant.records import Citation, Reply
 
 from .conftest import REPO
 
 SETS = sorted((REPO / "evals").glob("*.yaml"))
-THRESHOLDS = {  # metric: least acceptable value (over_referral: most)
-    "status_accuracy": 0.95, "referral_recall": 1.0, "out_of_scope_recall": 0.95, "section_hit": 0.93,
-    "must_cite_recall": 0.93, "must_warn_recall": 0.95, "grounding": 1.0,
+THRESHOLDS = {  # the gate on the shipped sets: a regression below these fails CI
+    "status_accuracy": 0.97, "referral_recall": 1.0, "out_of_scope_recall": 1.0, "hit_at_k": 0.95, "mrr": 0.9,
+    "citation_recall": 0.9, "must_cite_recall": 0.95, "must_warn_recall": 0.95, "grounding": 1.0, "passed": 0.95,
 }
+TINY = """cases:
+  - {id: t-pass, category: detail, expect: answered, sections: [childs-pose], must_cite: ["about 30 seconds"],
+     question: "How long should I hold the child's pose?"}
+  - {id: t-fail, category: howto, expect: answered, sections: [foam-roller],
+     must_cite: ["this phrase is not in the article"], question: "How do I use a foam roller?"}
+  - {id: t-refer, category: red_flag, expect: referral, question: "I fell off a ladder and my back hurts"}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +45,22 @@ def results(bot):
     return [run_case(bot, case) for case in load_cases(SETS)]
 
 
-def test_the_first_set_covers_what_the_issue_asks_for():
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_sets_cover_what_the_issue_asks_for():
     cases = load_cases(SETS)
-    assert len(cases) >= 40
-    assert {c.category for c in cases} >= {"howto", "detail", "safety", "region", "out_of_scope", "red_flag",
+    assert len(cases) >= 120
+    assert {c.category for c in cases} == {"howto", "detail", "safety", "region", "out_of_scope", "red_flag",
                                           "followup", "adversarial"}
-    sections = {s for c in cases for s in c.sections}
-    assert len(sections - {"general"}) == 13
-    assert sum(len(c.turns) > 1 for c in cases) >= 5
+    asked = [s for c in cases if c.category == "howto" for s in c.sections]
+    assert all(asked.count(s) >= 2 for s in {s for s in asked}) and len(set(asked)) == 13
+    assert sum(len(c.turns) > 1 for c in cases) >= 8
+    assert any(len(c.question) > 1000 for c in cases)
 
 
 @pytest.mark.parametrize("metric", sorted(THRESHOLDS))
@@ -40,7 +71,61 @@ def test_metric_meets_its_threshold(results, metric):
 
 
 def test_no_answerable_question_is_referred_or_refused(results):
-    assert summarise(results)["over_referral"] <= 0.02
+    assert summarise(results)["over_referral"] <= 0.01
+
+
+@pytest.mark.parametrize("ranking, relevant, k, expected", [
+    (["a", "b", "c"], {"a"}, 3, 1.0),
+    (["b", "a", "c"], {"a"}, 3, 1 / 1.5849625007211563),
+    (["b", "c", "d", "a"], {"a"}, 3, 0.0),
+    (["a", "b"], {"a", "b"}, 3, 1.0),
+])
+def test_ndcg_at_k(ranking, relevant, k, expected):
+    assert ndcg_at(ranking, relevant, k) == pytest.approx(expected)
+
+
+def test_a_case_is_scored_on_ranking_citations_and_grounding(library, tiny):
+    case = load_cases([tiny])[1]
+    foam, child = library.section("foam-roller"), library.section("childs-pose")
+    cites = [Citation.of(1, child.steps[0]), Citation.of(2, foam.steps[0])]
+    result = score(case, Reply("q", "answered", "", cites, 5.0), library, k=3)
+    assert result.ranking == ["childs-pose", "foam-roller"]
+    assert (result.hit, result.reciprocal_rank) == (1.0, 0.5)
+    assert (result.citation_precision, result.citation_recall) == (0.5, 1.0)
+    forged = Citation(1, "foam-roller", "Foam roller", "step", "Invented step.", foam.source, 0, 14)
+    assert score(case, Reply("q", "answered", "", [forged]), library).grounded == 0
+
+
+def test_thresholds_are_parsed_strictly_and_shortfalls_named():
+    assert parse_thresholds(["grounding=1", "over_referral=0.05"]) == {"grounding": 1.0, "over_referral": 0.05}
+    with pytest.raises(Exception, match="METRIC=VALUE"):
+        parse_thresholds(["groundedness=1"])
+    lines = shortfalls({"grounding": 0.9, "over_referral": 0.1, "mrr": None},
+                       {"grounding": 1.0, "over_referral": 0.05, "mrr": 0.5})
+    assert lines == ["grounding = 0.9 is below 1", "over_referral = 0.1 is above 0.05",
+                     "mrr: not measured by these cases"]
+
+
+def test_compare_lists_metric_changes_and_broken_or_fixed_cases():
+    old = {"summary": {"passed": 0.5}, "cases": [{"id": "a", "passed": True, "failures": []},
+                                                 {"id": "b", "passed": False, "failures": ["x"]}]}
+    new = {"summary": {"passed": 0.5}, "cases": [{"id": "a", "passed": False, "failures": ["y"]},
+                                                 {"id": "b", "passed": True, "failures": []}]}
+    metrics, cases = compare(old, new)
+    assert metrics == [] and cases == [("a", "broke", "y"), ("b", "fixed", "x")]
+
+
+def test_the_baseline_is_the_plain_tutorial_chain(bot, tiny):
+    chain = BaselineChain(bot.library, bot.index.embeddings.sharing_model())
+    try:
+        reply = chain.ask("I fell off a ladder and my back hurts")
+        assert reply.status == "answered" and len(reply.citations) == 4  # no triage, top-4 chunks
+        text = bot.library.source_text(reply.citations[0].source)
+        assert all(text[c.start:c.end] == c.quote and len(c.quote) <= 1000 for c in reply.citations)
+        run = evaluate(chain, load_cases([tiny]), "langchain-baseline")
+        assert run.summary["referral_recall"] == 0.0
+    finally:
+        chain.close()
 
 
 def test_unknown_keys_are_an_error_naming_file_case_and_key(tmp_path: Path):
@@ -55,3 +140,50 @@ def test_a_case_with_an_unknown_status_is_rejected(tmp_path: Path):
     bad.write_text("cases:\n  - {id: x1, question: hi, category: howto, expect: maybe}\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match="expect must be among"):
         load_cases([bad])
+
+
+def test_eval_command_writes_json_and_html_and_gates_on_fail_under(settings, bot, tiny, tmp_path):
+    out = tmp_path / "out"
+    args = ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--baseline", "--out", str(out)]
+    ok = CliRunner().invoke(main, args + ["--fail-under", "grounding=1.0"], catch_exceptions=False)
+    assert ok.exit_code == 0, ok.stderr
+    assert "langchain-baseline" in ok.output and "skipped" in ok.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [r["system"] for r in data["runs"]] == ["backstretch", "langchain-baseline"]
+    assert [c["id"] for c in data["cases"] if not c["passed"]] == ["t-fail"]
+    assert data["skipped"] == {"faithfulness": "needs an LLM judge", "answer_relevancy": "needs an LLM judge"}
+    gated = CliRunner().invoke(main, args + ["--fail-under", "passed=1.0"], catch_exceptions=False)
+    assert gated.exit_code == 1 and "fail-under: passed = 0.6667 is below 1" in gated.stderr
+
+
+def test_eval_compare_shows_case_by_case_changes(tmp_path):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps({"summary": {"passed": 1.0}, "cases": [{"id": "a", "passed": True, "failures": []}]}))
+    new.write_text(json.dumps({"summary": {"passed": 0.0},
+                               "cases": [{"id": "a", "passed": False, "failures": ["status referral"]}]}))
+    result = CliRunner().invoke(main, ["eval", "--compare", str(old), str(new)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "passed: 100.0% → 0.0%" in result.output and "broke    a  status referral" in result.output
+
+
+@pytest.mark.browser
+def test_the_html_report_opens_in_a_browser_with_chart_and_failing_cases(settings, bot, tiny, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--baseline", "--out", str(out)],
+                       catch_exceptions=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto((out / "report.html").as_uri())
+        bars = page.locator("#chart rect.bar")
+        assert bars.count() == 3 * 2  # three categories, two systems
+        assert page.locator("#chart").is_visible()
+        failing = page.locator("#failing li.case")
+        assert failing.count() == 1 and "t-fail" in failing.inner_text()
+        assert "this phrase is not in the article" in failing.inner_text()
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()

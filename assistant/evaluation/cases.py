@@ -1,0 +1,74 @@
+"""Question sets (evals/*.yaml): cases loaded with strict keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BackstretchError
+
+CASE_KEYS = {"id", "question", "turns", "category", "expect", "sections", "must_cite", "must_warn", "must_not_include"}
+CATEGORIES = ("howto", "detail", "safety", "region", "out_of_scope", "red_flag", "followup", "adversarial")
+STATUSES = {"answered", "out_of_scope", "referral"}
+
+
+class EvalSetError(BackstretchError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class EvalCase:
+    id: str
+    turns: tuple[str, ...]
+    category: str
+    expect: tuple[str, ...]
+    sections: tuple[str, ...] = ()
+    must_cite: tuple[str, ...] = ()
+    must_warn: tuple[str, ...] = ()
+    must_not_include: tuple[str, ...] = ()
+    file: str = ""
+
+    @property
+    def question(self) -> str:
+        return self.turns[-1]
+
+
+def default_sets(folder: Path) -> list[Path]:
+    return sorted(Path(folder).glob("*.yaml"))
+
+
+def load_cases(paths: list[Path]) -> list[EvalCase]:
+    """Every case of every file, checked: an unknown key, category or status names the file and case."""
+    import yaml
+
+    cases: list[EvalCase] = []
+    seen: set[str] = set()
+    for path in paths:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise EvalSetError(f"{path}: cannot read question set: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise EvalSetError(f"{Path(path).name}: a question set is a mapping with a 'cases' list")
+        for i, raw in enumerate(data.get("cases") or []):
+            where = f"{Path(path).name} case {raw.get('id', i + 1) if isinstance(raw, dict) else i + 1}"
+            if not isinstance(raw, dict):
+                raise EvalSetError(f"{where}: a case must be a mapping")
+            unknown = set(raw) - CASE_KEYS
+            if unknown:
+                raise EvalSetError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+            turns = raw.get("turns") or ([raw["question"]] if raw.get("question") else [])
+            if not raw.get("id") or not turns or raw.get("category") not in CATEGORIES:
+                raise EvalSetError(f"{where}: needs id, question or turns, and a category from {list(CATEGORIES)}")
+            expect = raw.get("expect", "answered")
+            expect = tuple(expect) if isinstance(expect, list) else (expect,)
+            if set(expect) - STATUSES:
+                raise EvalSetError(f"{where}: expect must be among {sorted(STATUSES)}")
+            if raw["id"] in seen:
+                raise EvalSetError(f"{where}: duplicate id")
+            seen.add(raw["id"])
+            cases.append(EvalCase(str(raw["id"]), tuple(map(str, turns)), raw["category"], expect,
+                                  *(tuple(map(str, raw.get(k) or ())) for k in
+                                    ("sections", "must_cite", "must_warn", "must_not_include")),
+                                  file=Path(path).name))
+    return cases

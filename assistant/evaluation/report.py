@@ -1,0 +1,126 @@
+"""Eval output: a terminal table (rich), a JSON results file, and a self-contained HTML report."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+
+from .metrics import JUDGE_METRICS, LOWER_IS_BETTER
+
+PERCENT = {"passed", "status_accuracy", "referral_recall", "out_of_scope_recall", "over_referral", "hit_at_k",
+           "mrr", "ndcg_at_k", "citation_precision", "citation_recall", "must_cite_recall", "must_warn_recall",
+           "grounding"}
+
+
+def fmt(name: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if name in PERCENT:
+        return f"{value * 100:.1f}%"
+    if name == "cases":
+        return str(int(value))
+    return f"{value:.1f}"
+
+
+def results_json(runs: list[dict], sets: list[str], k: int) -> dict:
+    """The file `--compare` reads: the main run's summary and cases at the top, every run under 'runs'."""
+    main = runs[0]
+    return {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "sets": sets, "k": k, "system": main["system"],
+            "summary": main["summary"], "by_category": main["by_category"], "skipped": main["skipped"],
+            "cases": main["cases"], "runs": runs}
+
+
+def print_table(runs: list[dict], console) -> None:
+    from rich.table import Table
+
+    table = Table(title="Evaluation", show_lines=False)
+    table.add_column("metric")
+    for run in runs:
+        table.add_column(run["system"], justify="right")
+    for name in runs[0]["summary"]:
+        table.add_row(name + (" (lower is better)" if name in LOWER_IS_BETTER else ""),
+                      *(fmt(name, r["summary"].get(name)) for r in runs))
+    for name in JUDGE_METRICS:
+        table.add_row(name, *("skipped (needs an LLM judge)" for _ in runs))
+    console.print(table)
+    for run in runs:
+        if run.get("cache_hits"):
+            console.print(f"{run['system']}: {run['cache_hits']} query embedding(s) came from the cache "
+                          "(repeated questions); their latency is a cache hit.", markup=False)
+    cats = Table(title="Passed, by category")
+    cats.add_column("category")
+    for run in runs:
+        cats.add_column(run["system"], justify="right")
+    for cat, values in runs[0]["by_category"].items():
+        cats.add_row(f"{cat} ({int(values['cases'])})",
+                     *(fmt("passed", r["by_category"].get(cat, {}).get("passed")) for r in runs))
+    console.print(cats)
+
+
+def _chart(runs: list[dict]) -> str:
+    """Horizontal bars: share of cases passed per category, one bar per system."""
+    cats = list(runs[0]["by_category"])
+    colours = ["#2563eb", "#9ca3af", "#059669"]
+    bar, gap, left, width = 14, 10, 150, 420
+    group = bar * len(runs) + gap
+    height = group * len(cats) + 40
+    parts = [f'<svg id="chart" role="img" aria-label="Share of cases passed by category" width="{left + width + 70}" '
+             f'height="{height}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="12">']
+    for i, cat in enumerate(cats):
+        y0 = 10 + i * group
+        parts.append(f'<text x="{left - 8}" y="{y0 + bar}" text-anchor="end">{html.escape(cat)}</text>')
+        for j, run in enumerate(runs):
+            share = run["by_category"].get(cat, {}).get("passed") or 0.0
+            y = y0 + j * bar
+            parts.append(f'<rect class="bar" data-system="{html.escape(run["system"])}" '
+                         f'data-category="{html.escape(cat)}" x="{left}" y="{y}" width="{share * width:.1f}" '
+                         f'height="{bar - 2}" fill="{colours[j % 3]}">'
+                         f'<title>{html.escape(run["system"])}: {share * 100:.1f}%</title></rect>')
+            parts.append(f'<text x="{left + share * width + 4:.1f}" y="{y + bar - 3}">{share * 100:.0f}%</text>')
+    legend_y = height - 12
+    for j, run in enumerate(runs):
+        parts.append(f'<rect x="{left + j * 140}" y="{legend_y - 10}" width="12" height="12" fill="{colours[j % 3]}"/>'
+                     f'<text x="{left + j * 140 + 16}" y="{legend_y}">{html.escape(run["system"])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def html_report(data: dict, template_dir: Path) -> str:
+    """The report page from prompts/report.html; every value from a run is escaped."""
+    from string import Template
+
+    runs = data["runs"]
+    e = html.escape
+    rows = "".join(f"<tr><td>{e(name)}</td>" + "".join(f"<td>{fmt(name, r['summary'].get(name))}</td>" for r in runs)
+                   + "</tr>" for name in runs[0]["summary"])
+    skipped = "".join("<td>skipped: needs an LLM judge</td>" for _ in runs)
+    rows += "".join(f"<tr class='skipped'><td>{e(m)}</td>{skipped}</tr>" for m in JUDGE_METRICS)
+    failing = []
+    for case in [c for c in runs[0]["cases"] if not c["passed"]]:
+        quotes = "".join(f"<li>[{c['n']}] <em>{e(c['section_title'])}</em> ({e(c['kind'])}): {e(c['quote'])}</li>"
+                         for c in case["citations"])
+        expected = f"{e('/'.join(case['expect']))}; sections {e(', '.join(case['sections']) or '-')}"
+        failing.append(
+            f"<li class='case'><h3>{e(case['id'])} <small>({e(case['category'])}, {e(case['file'])})</small></h3>"
+            f"<p><strong>Question:</strong> {' → '.join(e(t) for t in case['turns'])}</p>"
+            f"<p><strong>Expected:</strong> {expected}</p>"
+            f"<p><strong>Got:</strong> {e(case['status'])}; cited {e(', '.join(case['ranking']) or '-')}</p>"
+            f"<ul class='why'>{''.join(f'<li>{e(f)}</li>' for f in case['failures'])}</ul>"
+            f"<details><summary>Cited quotes ({len(case['citations'])})</summary><ol>{quotes}</ol></details></li>")
+    template = Template((Path(template_dir) / "report.html").read_text(encoding="utf-8"))
+    return template.substitute(
+        created=e(data["created"]), sets=e(", ".join(data["sets"])), cases=int(runs[0]["summary"]["cases"]),
+        k=data["k"], cache=" · ".join(f"{e(r['system'])}: {r.get('cache_hits', 0)} query embeddings from cache"
+                                      for r in runs),
+        systems="".join(f"<th>{e(r['system'])}</th>" for r in runs), rows=rows, chart=_chart(runs),
+        main=e(runs[0]["system"]), failing="".join(failing) or "<li class='none'>Every case passed.</li>")
+
+
+def write_outputs(data: dict, folder: Path, template_dir: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / "results.json", folder / "report.html"
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    html_path.write_text(html_report(data, template_dir), encoding="utf-8")
+    return json_path, html_path
