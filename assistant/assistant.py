@@ -36,9 +36,10 @@ class Assistant:
         from .retrieval import HybridRetriever
 
         settings = settings or Settings.from_env()
+        embeddings = embeddings or SentenceEmbeddings(settings.embedding_model)
         prompts = Prompts.load(settings.prompts_dir)
         library = Library(load_corpus(settings.corpus_dir))
-        index = VectorIndex(settings, embeddings or SentenceEmbeddings(settings.embedding_model))
+        index = VectorIndex(settings, embeddings)
         expected = index.corpus_hash(library.passages)
         name, digest = index.active_name()
         if name is None or digest != expected:
@@ -46,10 +47,11 @@ class Assistant:
                 index.open(expected)  # raises the clear "missing" or "out of date" message
             index.ingest(library.documents, progress=progress)
         index.open(expected)
-        if hasattr(index.embeddings, "warm"):
-            index.embeddings.warm()
+        index.vectors()
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k))
+        if hasattr(embeddings, "warm"):
+            embeddings.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
 
     def close(self) -> None:

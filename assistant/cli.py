@@ -203,6 +203,48 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the full results as JSON.")
+@click.option("--quick", is_flag=True, help="A tiny configuration (seconds, not minutes): checks that bench runs.")
+@click.option("--clients", help="Concurrent client counts, comma-separated (default 16,32).")
+@click.option("--duration", type=float, help="Seconds of load per client count (default 30).")
+@click.pass_obj
+def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, duration: float | None) -> None:
+    """Measure latency, start-up, ingest, memory and concurrent users against their budgets."""
+    from dataclasses import replace
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .bench import BenchConfig, run
+
+    config = BenchConfig.quick() if quick else BenchConfig()
+    try:
+        if clients:
+            config = replace(config, clients=tuple(int(c) for c in clients.split(",")))
+    except ValueError:
+        raise click.UsageError(f"--clients takes numbers separated by commas, got {clients!r}") from None
+    if duration:
+        config = replace(config, duration=duration)
+    bot = _load(settings)
+    err = Console(stderr=True)
+    report = run(settings, bot, config, progress=lambda step: err.print(f"bench: {step}", markup=False))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        table = Table(title="Benchmark (budgets are ratios against floors measured in this run)")
+        for col in ("check", "value", "budget", "", "detail"):
+            table.add_column(col)
+        for c in report.checks:
+            table.add_row(c.name, f"{c.value:g} {c.unit}", f"≤ {c.limit:g}", "ok" if c.ok else "MISSED", c.note)
+        Console().print(table)
+    for c in report.checks:
+        if not c.ok:
+            click.echo(f"budget missed: {c.name} = {c.value:g} {c.unit} (budget {c.limit:g}); {c.note}", err=True)
+    if not report.ok:
+        raise SystemExit(1)
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

@@ -47,6 +47,15 @@ def test_both_retrievers_contribute_to_the_ranking(retriever):
     assert dense | lexical <= set(fused)
 
 
+@pytest.mark.parametrize("question", ["tight between my shoulder blades", "how long to hold the child's pose",
+                                      "is the hug from behind risky", "rolling on firm foam"])
+def test_in_memory_dense_search_agrees_with_chromas_own_query(retriever, question):
+    mine = retriever.index.query(question, 10)
+    theirs = retriever.index.query_chroma(question, 10)
+    assert [h.passage_id for h in mine[:5]] == [h.passage_id for h in theirs[:5]]
+    assert [h.similarity for h in mine] == pytest.approx([h.similarity for h in theirs], abs=1e-4)
+
+
 def test_a_method_named_outright_ranks_first(retriever):
     result = retriever.search("is the hug from behind ok")
     assert result.sections[0].section.id == "hug-from-behind" and result.sections[0].named

@@ -1,0 +1,54 @@
+"""`backstretch bench` runs on a tiny configuration and writes well-formed output (timings are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+EXPECTED_CHECKS = {
+    "warm p50 ask / p50 encode", "cold ask / import sentence_transformers", "backstretch --help",
+    "re-ingest of an unchanged corpus embeds", "peak RSS of serve after answering", "2 clients: errors",
+    "4 clients: errors", "4 clients: p95 / single-client p50",
+}
+
+
+@pytest.fixture(scope="module")
+def quick_run(settings, bot, tmp_path_factory):
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, "-m", "assistant", "bench", "--quick", "--json"], env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_bench_writes_every_check_as_json(quick_run):
+    assert quick_run.returncode in (0, 1), quick_run.stderr[-2000:]  # 1 = a budget missed on this tiny run
+    data = json.loads(quick_run.stdout)
+    assert {c["name"] for c in data["checks"]} == EXPECTED_CHECKS
+    for c in data["checks"]:
+        assert isinstance(c["value"], (int, float)) and c["ok"] == (c["value"] <= c["limit"])
+    assert data["ok"] == all(c["ok"] for c in data["checks"])
+    assert "Traceback" not in quick_run.stderr
+
+
+def test_bench_numbers_are_measured_in_one_run(quick_run):
+    data = json.loads(quick_run.stdout)["numbers"]
+    warm = data["warm"]
+    assert warm["questions"] >= 100 and warm["cache_hits"] == 0
+    assert warm["ratio"] == pytest.approx(warm["ask_p50_ms"] / warm["encode_p50_ms"])
+    assert data["ingest"]["embedded"] == data["ingest"]["passages"] and data["ingest"]["reingest_embedded"] == 0
+    assert data["served"]["memory"]["peak_rss_mb"] > 100
+    for load in data["served"]["concurrent"].values():
+        assert load["answers"] > 0 and load["errors"] == 0
+
+
+def test_a_missed_budget_exits_non_zero_with_the_failing_line(quick_run):
+    data = json.loads(quick_run.stdout)
+    missed = [c for c in data["checks"] if not c["ok"]]
+    if not missed:
+        assert quick_run.returncode == 0
+    else:
+        assert quick_run.returncode == 1
+        assert f"budget missed: {missed[0]['name']}" in quick_run.stderr
