@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .process import free_port, running
 from .settings import Settings
 
 
@@ -133,50 +132,11 @@ def ingest_from_empty(settings: Settings, embeddings) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-class Server:
-    """A real `backstretch serve` on a free loopback port, for the length of a `with` block."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-
-    def __enter__(self) -> Server:
-        env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(self.settings.data_dir),
-               "BACKSTRETCH_UI_CONCURRENCY": str(self.settings.ui_concurrency)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as page:
-                    page.read()
-                return self
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.__exit__()
-                    raise RuntimeError("backstretch serve did not start") from None
-                time.sleep(0.5)
-
-    def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def _client(url: str):
@@ -188,8 +148,11 @@ def _client(url: str):
 def served(settings: Settings, questions: list[str], config: BenchConfig) -> dict:
     """Single-client latency, peak memory after N questions, then N concurrent clients for a fixed time."""
     out: dict = {}
-    with Server(settings) as server:
-        client = _client(server.url)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(settings.data_dir)}
+    with running([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url, env) as server:
+        client = _client(url)
         single, chain = [], []
         for q in (questions * 3)[: config.single_client_questions]:
             began = time.perf_counter()
@@ -199,11 +162,11 @@ def served(settings: Settings, questions: list[str], config: BenchConfig) -> dic
         out["single_client"] = {"p50_ms": statistics.median(single), "chain_p50_ms": statistics.median(chain)}
         for q in (questions * 10)[: config.memory_questions]:
             client.predict(q, [], api_name="/ask")
-        out["memory"] = {"questions": config.memory_questions, "peak_rss_mb": _peak_rss_mb(server.proc.pid)}
+        out["memory"] = {"questions": config.memory_questions, "peak_rss_mb": _peak_rss_mb(server.pid)}
         out["concurrent"] = {}
         for n in config.clients:
-            out["concurrent"][str(n)] = _load(server.url, questions, n, config.duration)
-        out["memory"]["peak_rss_after_load_mb"] = _peak_rss_mb(server.proc.pid)
+            out["concurrent"][str(n)] = _load(url, questions, n, config.duration)
+        out["memory"]["peak_rss_after_load_mb"] = _peak_rss_mb(server.pid)
     return out
 
 

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ from assistant import Assistant, IndexUnavailable, Settings
 from assistant.corpus import load_corpus
 from assistant.index import VectorIndex
 from assistant.ingest import add_documents, build_index
+from assistant.process import free_port, running
 
 EXTRA = ("Wall slides ease a stiff upper back. Stand with your back against a wall.\n"
          "Slide your arms up the wall slowly.\nNever force your shoulders past a comfortable range.\n")
@@ -115,40 +112,15 @@ def test_a_corrupt_index_gives_a_clear_message_and_ingest_rebuilds_it(tmp_path, 
     assert Assistant.load(settings, build=False, embeddings=embeddings).ask("How do I use a foam roller?").citations
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
     """A real `chroma run` on a free loopback port, stopped after the test."""
     exe = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert exe, "the chroma CLI ships with chromadb"
-    port = _free_port()
-    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as answer:
-                    answer.read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "chroma.log").read_text(errors="replace")[-2000:]) from None
-                time.sleep(0.3)
+    port = free_port()
+    cmd = [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", log=tmp_path / "chroma.log", timeout=60):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.mark.server
@@ -167,6 +139,6 @@ def test_client_server_mode_ingests_and_answers_through_a_real_chroma_server(tmp
 
 
 def test_an_unreachable_server_is_a_clear_message(tmp_path, embeddings):
-    settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=_free_port())
+    settings = Settings(data_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexUnavailable, match="cannot open the Chroma index at http://127.0.0.1"):
         Assistant.load(settings, embeddings=embeddings)

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
 from assistant.feedback import FeedbackStore
+from assistant.process import free_port, running
 from assistant.records import Reply
 from assistant.ui import converse, methods_html, plain, sources_html, texts
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
                 "--no-first-run", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -101,31 +92,11 @@ def live(bot, settings, tmp_path_factory):
     """A real `backstretch serve` on a free loopback port (the session's index), stopped after the module."""
     data = tmp_path_factory.mktemp("served")
     shutil.copytree(settings.data_dir, data, dirs_exist_ok=True)
-    port = _free_port()
-    log = open(data / "serve.log", "wb")  # noqa: SIM115
-    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(data)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as page:
-                    page.read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((data / "serve.log").read_text(errors="replace")[-3000:]) from None
-                time.sleep(0.5)
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(data)}
+    with running([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url, env, log=data / "serve.log"):
         yield url, FeedbackStore(data / "feedback.sqlite3")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_api_answers_with_citations_through_gradio_client(live):
