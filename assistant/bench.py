@@ -175,8 +175,15 @@ def _load(url: str, questions: list[str], clients: int, duration: float) -> dict
     chain: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    ready = threading.Barrier(clients + 1)
     stop_at = [0.0]
+    started = [0.0]
+
+    def start_clock() -> None:  # runs once, before any thread is released: every worker sees the deadline
+        started[0] = time.monotonic()
+        stop_at[0] = started[0] + duration
+
+    ready = threading.Barrier(clients + 1, action=start_clock)
+    active = [0]
 
     def worker(offset: int) -> None:
         try:
@@ -187,6 +194,8 @@ def _load(url: str, questions: list[str], clients: int, duration: float) -> dict
             ready.wait()
             return
         ready.wait()
+        with lock:
+            active[0] += 1
         i = offset
         while time.monotonic() < stop_at[0]:
             q = questions[i % len(questions)]
@@ -206,12 +215,11 @@ def _load(url: str, questions: list[str], clients: int, duration: float) -> dict
     for t in threads:
         t.start()
     ready.wait()
-    began = time.monotonic()
-    stop_at[0] = began + duration
     for t in threads:
         t.join()
-    took = time.monotonic() - began
-    return {"clients": clients, "seconds": round(took, 2), "answers": len(latencies), "errors": len(errors),
+    took = time.monotonic() - started[0]
+    return {"clients": clients, "active_clients": active[0], "seconds": round(took, 2), "answers": len(latencies),
+            "errors": len(errors),
             "throughput_per_s": len(latencies) / took if took else 0.0,
             "p50_ms": statistics.median(latencies) if latencies else float("nan"),
             "p95_ms": _pct(latencies, 0.95) if latencies else float("nan"),

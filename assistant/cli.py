@@ -13,6 +13,14 @@ from .errors import BackstretchError
 from .settings import Settings
 
 
+def say(key: str, **values) -> str:
+    """A message of the command, worded in prompts/cli.yaml."""
+    from .prompts import texts
+    from .settings import prompts_dir
+
+    return texts(str(prompts_dir()), "cli.yaml")[key].format(**values)
+
+
 class _Group(click.Group):
     """Every BackstretchError becomes one line on stderr and its exit status; never a traceback."""
 
@@ -20,10 +28,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BackstretchError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(say("error", message=exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo(say("interrupted"), err=True)
             ctx.exit(130)
 
 
@@ -63,7 +71,7 @@ def _progress(label: str):
 def _load(settings: Settings):
     from .assistant import Assistant
 
-    with _progress("Building the index") as update:
+    with _progress(say("progress_index")) as update:
         return Assistant.load(settings, progress=update)
 
 
@@ -73,9 +81,10 @@ def _print_reply(reply, as_json: bool) -> None:
         return
     click.echo(reply.answer)
     if reply.citations:
-        click.echo("\nSources:")
+        click.echo(say("sources_header"))
         for c in reply.citations:
-            click.echo(f"  [{c.n}] {c.section_title} ({c.kind}), {c.source} chars {c.start}-{c.end}")
+            click.echo(say("source_line", n=c.n, title=c.section_title, kind=c.kind, source=c.source, start=c.start,
+                           end=c.end))
     click.echo("")
 
 
@@ -107,10 +116,10 @@ def chat(settings: Settings) -> None:
 
     bot = _load(settings)
     history = []
-    click.echo("Ask about stretching or cracking your back. An empty line ends the chat.")
+    click.echo(say("chat_intro"))
     while True:
         try:
-            question = input("you> ")
+            question = input(say("chat_prompt"))
         except EOFError:
             break
         if not question.strip():
@@ -118,7 +127,7 @@ def chat(settings: Settings) -> None:
         try:
             reply = bot.ask(question, history)
         except InvalidQuestion as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(say("error", message=exc), err=True)
             continue
         history.append(reply)
         _print_reply(reply, as_json=False)
@@ -133,13 +142,13 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
 
     added = add_documents(settings, list(paths)) if paths else []
     for name in added:
-        click.echo(f"added {name} to {settings.corpus_dir}")
-    with _progress("Embedding passages") as update:
+        click.echo(say("added", name=name, folder=settings.corpus_dir))
+    with _progress(say("progress_ingest")) as update:
         report, moved = build_index(settings, progress=update)
     if moved:
-        click.echo(f"the old index was unreadable and was moved to {moved}", err=True)
-    click.echo(f"{report.passages} passages in the index, {report.embedded} embedded, {report.reused} reused"
-               f" ({report.seconds:.1f} s)")
+        click.echo(say("index_moved", path=moved), err=True)
+    click.echo(say("ingested", passages=report.passages, embedded=report.embedded, reused=report.reused,
+                   seconds=report.seconds))
 
 
 @main.command("eval")
@@ -169,37 +178,37 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
         old, new = (json.loads(p.read_text(encoding="utf-8")) for p in compare)
         metrics, cases = diff(old, new)
         for name, a, b in metrics:
-            console.print(f"{name}: {fmt(name, a)} → {fmt(name, b)}", markup=False)
+            console.print(say("compare_metric", name=name, old=fmt(name, a), new=fmt(name, b)), markup=False)
         for cid, change, why in cases:
-            console.print(f"{change:8} {cid}  {why}", markup=False)
+            console.print(say("compare_case", change=change, case=cid, why=why), markup=False)
         if not metrics and not cases:
-            console.print("no change")
+            console.print(say("compare_none"), markup=False)
         return
     thresholds = parse_thresholds(fail_under)
     paths = list(files) or default_sets(REPO_ROOT / "evals")
     cases = load_cases(paths)
     bot = _load(settings)
     runs = []
-    with _progress("Evaluating") as update:
+    with _progress(say("progress_eval")) as update:
         runs.append(evaluate(bot, cases, "backstretch", k, update).to_dict())
     if baseline:
         from .evaluation.baseline import BaselineChain
 
         chain = BaselineChain(bot.library, bot.index.embeddings.sharing_model())
         try:
-            with _progress("Baseline") as update:
+            with _progress(say("progress_baseline")) as update:
                 runs.append(evaluate(chain, cases, "langchain-baseline", k, update).to_dict())
         finally:
             chain.close()
     data = results_json(runs, [p.name for p in paths], k)
-    print_table(runs, console)
+    print_table(runs, console, say)
     json_path, html_path = write_outputs(data, out or Path(settings.data_dir) / "eval", settings.prompts_dir)
-    click.echo(f"results: {json_path}")
-    click.echo(f"report:  {html_path}")
+    click.echo(say("eval_results", path=json_path))
+    click.echo(say("eval_report", path=html_path))
     missed = shortfalls(runs[0]["summary"], thresholds)
     if missed:
         for line in missed:
-            click.echo(f"fail-under: {line}", err=True)
+            click.echo(say("fail_under", line=line), err=True)
         raise SystemExit(1)
 
 
@@ -228,11 +237,11 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
         config = replace(config, duration=duration)
     bot = _load(settings)
     err = Console(stderr=True)
-    report = run(settings, bot, config, progress=lambda step: err.print(f"bench: {step}", markup=False))
+    report = run(settings, bot, config, progress=lambda step: err.print(say("bench_step", step=step), markup=False))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        table = Table(title="Benchmark (budgets are ratios against floors measured in this run)")
+        table = Table(title=say("bench_title"))
         for col in ("check", "value", "budget", "", "detail"):
             table.add_column(col)
         for c in report.checks:
@@ -240,7 +249,8 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
         Console().print(table)
     for c in report.checks:
         if not c.ok:
-            click.echo(f"budget missed: {c.name} = {c.value:g} {c.unit} (budget {c.limit:g}); {c.note}", err=True)
+            click.echo(say("budget_missed", name=c.name, value=c.value, unit=c.unit, limit=c.limit, note=c.note),
+                       err=True)
     if not report.ok:
         raise SystemExit(1)
 
@@ -266,7 +276,7 @@ def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool)
         raise SettingsError(f"binding to {host} needs BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD, or --no-auth")
     bot = _load(settings)
     store = FeedbackStore(settings.feedback_path)
-    click.echo(f"Serving on http://{host}:{port} (Ctrl-C to stop)", err=True)
+    click.echo(say("serving", host=host, port=port), err=True)
     launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size)
 
 

@@ -43,6 +43,18 @@ class Prompts:
 
 
 @cache
+def texts(folder: str, name: str) -> dict:
+    """A YAML file of wording under prompts/ (ui.yaml, cli.yaml), read once."""
+    import yaml
+
+    path = Path(folder) / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+
+
+@cache
 def _load(folder: str) -> Prompts:
     import yaml
 

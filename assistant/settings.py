@@ -115,6 +115,12 @@ def _coerce(name: str, typ: object, raw: str):
     return raw
 
 
+def prompts_dir() -> Path:
+    """Where wording lives, without building (and so without validating) the whole settings object."""
+    raw = os.environ.get(ENV_PREFIX + "PROMPTS_DIR")
+    return Path(raw).expanduser() if raw else REPO_ROOT / "prompts"
+
+
 def configure_offline() -> None:
     """No model or data set is ever fetched at run time, and Chroma sends no telemetry."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -6,11 +6,11 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from .errors import BackstretchError, InvalidQuestion
 from .feedback import FeedbackStore
+from .prompts import texts as load_texts
 from .records import Reply, Section
 
 log = logging.getLogger(__name__)
@@ -19,11 +19,8 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 CSS_PATH = Path(__file__).with_name("ui.css")
 
 
-@cache
 def texts(prompts_dir: str) -> dict:
-    import yaml
-
-    return yaml.safe_load((Path(prompts_dir) / "ui.yaml").read_text(encoding="utf-8"))
+    return load_texts(prompts_dir, "ui.yaml")
 
 
 def plain(text: str) -> str:

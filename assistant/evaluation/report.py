@@ -32,10 +32,11 @@ def results_json(runs: list[dict], sets: list[str], k: int) -> dict:
             "cases": main["cases"], "runs": runs}
 
 
-def print_table(runs: list[dict], console) -> None:
+def print_table(runs: list[dict], console, say) -> None:
+    """`say(key, **values)` words the titles and notes (prompts/cli.yaml)."""
     from rich.table import Table
 
-    table = Table(title="Evaluation", show_lines=False)
+    table = Table(title=say("eval_title"), show_lines=False)
     table.add_column("metric")
     for run in runs:
         table.add_column(run["system"], justify="right")
@@ -47,9 +48,8 @@ def print_table(runs: list[dict], console) -> None:
     console.print(table)
     for run in runs:
         if run.get("cache_hits"):
-            console.print(f"{run['system']}: {run['cache_hits']} query embedding(s) came from the cache "
-                          "(repeated questions); their latency is a cache hit.", markup=False)
-    cats = Table(title="Passed, by category")
+            console.print(say("eval_cache", system=run["system"], hits=run["cache_hits"]), markup=False)
+    cats = Table(title=say("eval_by_category"))
     cats.add_column("category")
     for run in runs:
         cats.add_column(run["system"], justify="right")
