@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from .errors import IndexUnavailable
 from .records import Reply
 from .settings import Settings
 
@@ -90,5 +89,3 @@ class Assistant:
             history.append(self.ask(q, history))
         return history
 
-
-__all__ = ["Assistant", "IndexUnavailable"]

@@ -36,9 +36,6 @@ class Library:
     def section(self, section_id: str) -> Section:
         return self._sections[section_id]
 
-    def has_section(self, section_id: str) -> bool:
-        return section_id in self._sections
-
     def passage(self, passage_id: str) -> Passage | None:
         return self._passages.get(passage_id)
 

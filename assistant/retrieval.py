@@ -118,7 +118,7 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         result = self.search(query)
         docs = []
-        for hit in [h for h in result.sections if h.section.id != "general"][: self.max_sections]:
+        for hit in [h for h in result.sections if not self.library.is_general(h.section.id)][: self.max_sections]:
             for p in hit.section.passages:
                 docs.append(LCDocument(page_content=p.text, id=p.id, metadata={
                     "section_id": p.section_id, "section_title": p.section_title, "kind": p.kind,
