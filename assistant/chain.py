@@ -19,7 +19,7 @@ from .retrieval import HybridRetriever, Retrieval
 from .safety import Triage, about_other_body_part, triage
 from .settings import Settings
 from .spelling import Speller, english_words, vocabulary
-from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, facets, normalise
+from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
 
 log = logging.getLogger(__name__)
 _DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
@@ -79,8 +79,7 @@ class AnswerChain:
         if turn.reply is not None:
             return turn
         turn.retrieval = self.retriever.search(turn.text)
-        named = any(h.named for h in turn.retrieval.sections)
-        if about_other_body_part(turn.text) and not named:
+        if about_other_body_part(turn.text) and not turn.retrieval.facets.named:
             turn.reply = Reply(turn.question, "out_of_scope", self.composer.out_of_scope("other_joint"),
                                intent="out_of_scope")
         elif not self._in_scope(turn):
@@ -92,9 +91,8 @@ class AnswerChain:
         text = normalise(turn.text)
         if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
             return True
-        if turn.retrieval and any(h.named for h in turn.retrieval.sections):
-            return True
-        if facets(turn.text, self.library.sections).any_filter:  # "what can I do by myself / at my desk?"
+        asked = turn.retrieval.facets if turn.retrieval else None
+        if asked and (asked.named or asked.any_filter):  # a named method, or "what can I do by myself / at my desk?"
             return True
         if last_focus(turn.history)[0] and len(text.split()) <= 12:
             return True

@@ -10,7 +10,7 @@ from typing import Literal
 from .library import Library
 from .records import Reply
 from .retrieval import Retrieval
-from .vocabulary import Facets, facets, normalise
+from .vocabulary import Facets, normalise
 
 Intent = Literal["howto", "safety", "which", "detail", "compare"]
 
@@ -103,7 +103,7 @@ def detail_pattern(kind: str) -> str:
 
 def plan(question: str, retrieval: Retrieval, library: Library, history: Sequence[Reply], top_k: int) -> Plan:
     text = normalise(question)
-    f = facets(question, library.sections)
+    f = retrieval.facets  # read from the same question by the retriever
     named = f.named
     focus, last_intent = last_focus(history)
     followup = is_followup(question, named, f, focus)

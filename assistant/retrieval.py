@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 from .index import VectorIndex
 from .library import Library
 from .records import Passage, Section
-from .vocabulary import expand, facets
+from .vocabulary import Facets, expand, facets
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Retrieval:
     sections: list[SectionHit]
     passage_scores: dict[str, float]
     best_similarity: float  # highest dense cosine similarity: how on-topic the question is
+    facets: Facets = field(default_factory=Facets)  # what the question asks for, read once for the whole chain
 
     def section_ids(self) -> list[str]:
         return [h.section.id for h in self.sections]
@@ -96,7 +97,8 @@ class HybridRetriever(BaseRetriever):
         dense = self.index.query(query, self.candidates)
         lexical = self.bm25.ranked(query, self.candidates)
         fused = fuse([[h.passage_id for h in dense], [pid for pid, _ in lexical]], self.rrf_k)
-        named = facets(question, self.library.sections).named
+        asked = facets(question, self.library.sections)
+        named = asked.named
         by_section: dict[str, SectionHit] = {}
         for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
             passage = self.library.passage(pid)
@@ -113,7 +115,7 @@ class HybridRetriever(BaseRetriever):
                 by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
         best = max((h.similarity for h in dense), default=0.0)
-        return Retrieval(question, ranked, fused, best)
+        return Retrieval(question, ranked, fused, best, asked)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         result = self.search(query)
