@@ -78,3 +78,13 @@ def test_bm25_with_only_stopwords_returns_nothing(retriever):
 def test_off_topic_questions_are_far_from_every_passage(retriever):
     assert retriever.search("What's the capital of France?").best_similarity < 0.3
     assert retriever.search("How do I stretch my mid back?").best_similarity > 0.45
+
+
+def test_bm25_query_tokens_are_exactly_what_bm25s_makes_of_the_same_text(retriever):
+    from assistant.bench import questions_from_evals
+    from assistant.settings import REPO_ROOT
+
+    bm25 = retriever.bm25
+    texts = [*questions_from_evals(REPO_ROOT / "evals"), "Don't   CRACK it!! 30-second hold, isn't it?", "", "a of"]
+    for text in texts:
+        assert bm25.query_tokens(text) == bm25._tokens([text])[0], text
