@@ -40,13 +40,14 @@ class Assistant:
         library = Library(load_corpus(settings.corpus_dir))
         index = VectorIndex(settings, embeddings)
         expected = index.corpus_hash(library.passages)
-        name, digest = index.active_name()
-        if name is None or digest != expected:
-            if not build:
-                index.open(expected)  # raises the clear "missing" or "out of date" message
-            index.ingest(library.documents, progress=progress)
-        index.open(expected)
-        index.vectors()
+        if not index.load_snapshot(expected):  # else Chroma is opened only when something needs it
+            name, digest = index.active_name()
+            if name is None or digest != expected:
+                if not build:
+                    index.open(expected)  # raises the clear "missing" or "out of date" message
+                index.ingest(library.documents, progress=progress)
+            index.open(expected)
+            index.vectors()
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k))
         if hasattr(embeddings, "warm"):

@@ -51,7 +51,7 @@ class AnswerChain:
         self.composer = composer
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
-        self.speller = Speller(vocabulary(words), known=english_words())
+        self.speller = Speller(vocabulary(words), known=english_words)
 
     def runnable(self) -> Runnable:
         return (RunnableLambda(self._start, name="input")

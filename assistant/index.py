@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import IndexUnavailable
 from .records import Document, Passage
@@ -60,6 +62,7 @@ class VectorIndex:
         self._client = None
         self._active = None
         self._vectors = None
+        self.from_snapshot = False  # whether the vectors in memory came from the start-up snapshot
 
     # -- client ---------------------------------------------------------------------------------
     @property
@@ -88,6 +91,7 @@ class VectorIndex:
     def close(self) -> None:
         """Release the client (its HTTP connections in client/server mode)."""
         client, self._client, self._active, self._vectors = self._client, None, None, None
+        self.from_snapshot = False
         if client is not None and hasattr(client, "close"):
             try:
                 client.close()
@@ -177,6 +181,7 @@ class VectorIndex:
         self._point_to(target, digest)
         self._vectors = None
         if current and current != target:
+            self._drop_snapshot(current)
             try:
                 self.client.delete_collection(current)
             except Exception:
@@ -226,14 +231,69 @@ class VectorIndex:
         return self._active
 
     def vectors(self):
-        """(passage ids, unit vectors) of the collection in use, read from Chroma once and kept in memory."""
+        """(passage ids, unit vectors) of the collection in use, read from Chroma once and kept in memory.
+
+        An embedded index also keeps them in a snapshot file beside Chroma's own, named by the collection
+        (whose name is the content hash of every passage and the model), so a fresh process can answer
+        without importing chromadb at all; see `load_snapshot`."""
         if self._vectors is None:
             import numpy as np
 
-            got = self.open().get(include=["embeddings", "metadatas"])
+            collection = self.open()
+            got = collection.get(include=["embeddings", "metadatas"])
             ids = [m["passage_id"] for m in got["metadatas"]]
             self._vectors = (ids, np.asarray(got["embeddings"], dtype=np.float32))
+            self._write_snapshot(collection.name, *self._vectors)
         return self._vectors
+
+    # -- start-up snapshot ------------------------------------------------------------------------
+    def _snapshot_path(self, name: str) -> Path | None:
+        if self.settings.server_mode:  # the server is the only truth; nothing is kept locally
+            return None
+        return Path(self.settings.chroma_path) / "snapshots" / f"{name}.npz"
+
+    def load_snapshot(self, digest: str) -> bool:
+        """Take the vectors of the collection for `digest` from its snapshot, without opening Chroma.
+
+        False when there is no usable snapshot (then the caller goes through Chroma, which writes one)."""
+        path = self._snapshot_path(f"{self.settings.collection}-{digest}")
+        if path is None or not path.is_file():
+            return False
+        try:
+            import numpy as np
+
+            with np.load(path, allow_pickle=False) as data:
+                ids = [str(i) for i in data["ids"]]
+                matrix = np.asarray(data["vectors"], dtype=np.float32)
+            if matrix.ndim != 2 or matrix.shape[0] != len(ids):
+                raise ValueError(f"{matrix.shape[0]} vectors for {len(ids)} ids")
+        except Exception as exc:  # a damaged snapshot is only a slower start: drop it, Chroma writes it anew
+            log.warning("ignoring the index snapshot %s: %s", path, _one_line(exc))
+            path.unlink(missing_ok=True)
+            return False
+        self._vectors = (ids, matrix)
+        self.from_snapshot = True
+        return True
+
+    def _write_snapshot(self, name: str, ids: list[str], matrix) -> None:
+        path = self._snapshot_path(name)
+        if path is None or path.is_file():
+            return
+        import numpy as np
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".partial")
+            with open(partial, "wb") as f:
+                np.savez(f, ids=np.asarray(ids, dtype=str), vectors=matrix)
+            os.replace(partial, path)  # readers see the whole file or none
+        except OSError as exc:
+            log.warning("could not write the index snapshot %s: %s", path, _one_line(exc))
+
+    def _drop_snapshot(self, name: str) -> None:
+        path = self._snapshot_path(name)
+        if path is not None:
+            path.unlink(missing_ok=True)
 
     def query(self, text: str, k: int) -> list[DenseHit]:
         """Nearest passages by cosine similarity, over the in-memory copy of the collection's vectors.
@@ -278,6 +338,7 @@ class VectorIndex:
         self._client = None
         self._active = None
         self._vectors = None
+        self.from_snapshot = False  # whether the vectors in memory came from the start-up snapshot
         return str(aside)
 
 

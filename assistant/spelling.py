@@ -39,14 +39,23 @@ def english_words():
 
 
 class Speller:
-    """Corrects words of 3+ letters that are neither in `known` nor the vocabulary, to a near vocabulary word."""
+    """Corrects words of 3+ letters that are neither in `known` nor the vocabulary, to a near vocabulary word.
+
+    `known` may be a function returning the set: it is then called the first time a word is not the
+    article's own (a question in the article's words never loads the English list)."""
 
     def __init__(self, words: Counter, known=frozenset()) -> None:
         self.words = words
-        self.known = known
+        self._known = known
         self._by_initial: dict[str, list[str]] = {}
         for w in words:
             self._by_initial.setdefault(w[0], []).append(w)
+
+    @property
+    def known(self):
+        if callable(self._known):
+            self._known = self._known()
+        return self._known
 
     def word(self, token: str) -> str:
         low = token.lower()

@@ -112,6 +112,52 @@ def test_a_corrupt_index_gives_a_clear_message_and_ingest_rebuilds_it(tmp_path, 
     assert Assistant.load(settings, build=False, embeddings=embeddings).ask("How do I use a foam roller?").citations
 
 
+def test_a_fresh_process_answers_from_the_snapshot_without_opening_chroma(bot, settings):
+    import subprocess
+
+    code = ("import sys; from assistant import Assistant, Settings;"
+            f"bot = Assistant.load(Settings(data_dir={str(settings.data_dir)!r}));"
+            "reply = bot.ask('How do I use a foam roller on my back?');"
+            "print(bot.index.from_snapshot, 'chromadb' in sys.modules, len(reply.citations))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    from_snapshot, chroma_loaded, cited = out.stdout.split()
+    assert (from_snapshot, chroma_loaded) == ("True", "False") and int(cited) > 0
+
+
+def test_the_snapshot_holds_exactly_the_vectors_chroma_holds(bot, settings, embeddings):
+    import numpy as np
+
+    digest = bot.index.corpus_hash(bot.library.passages)
+    snap = VectorIndex(settings, embeddings)
+    assert snap.load_snapshot(digest)
+    chroma = VectorIndex(settings, embeddings)
+    chroma.open(digest)
+    ids, matrix = chroma.vectors()
+    assert snap.vectors()[0] == ids and np.allclose(snap.vectors()[1], matrix)
+
+
+def test_a_damaged_snapshot_is_ignored_and_written_again(tmp_path, embeddings):
+    settings = Settings(data_dir=tmp_path / "data")
+    first = Assistant.load(settings, embeddings=embeddings)
+    [path] = (settings.chroma_path / "snapshots").glob("*.npz")
+    first.close()
+    path.write_bytes(b"not numpy")
+    again = Assistant.load(settings, embeddings=embeddings)
+    assert not again.index.from_snapshot and again.ask("How do I use a foam roller?").citations
+    assert VectorIndex(settings, embeddings).load_snapshot(again.index.corpus_hash(again.library.passages))
+
+
+def test_switching_collections_drops_the_old_snapshot(tmp_path, corpus_copy, embeddings):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy)
+    Assistant.load(settings, embeddings=embeddings).close()
+    [old] = (settings.chroma_path / "snapshots").glob("*.npz")
+    (corpus_copy / "wall.txt").write_text(EXTRA, encoding="utf-8")
+    bot = Assistant.load(settings, embeddings=embeddings)
+    [new] = (settings.chroma_path / "snapshots").glob("*.npz")
+    assert new != old and not old.exists()
+    assert any(c.source == "corpus/wall.txt" for c in bot.ask("How do I do wall slides?").citations)
+
+
 @pytest.fixture
 def chroma_server(tmp_path):
     """A real `chroma run` on a free loopback port, stopped after the test."""
