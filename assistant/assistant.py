@@ -23,8 +23,11 @@ class Assistant:
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, build: bool = True, progress: Progress | None = None,
-             embeddings=None) -> Assistant:
-        """Open the index (building or updating it first when `build` and it is missing or stale)."""
+             embeddings=None, chat_model=None) -> Assistant:
+        """Open the index (building or updating it first when `build` and it is missing or stale).
+
+        With `settings.backend` ollama or openai, a chat model words the answers (`chat_model` overrides the one
+        the settings describe: any LangChain chat model)."""
         from .answer import Composer
         from .chain import AnswerChain
         from .corpus import load_corpus
@@ -49,10 +52,27 @@ class Assistant:
             index.open(expected)
             index.vectors()
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
-        chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k))
+        generator = None
+        if settings.uses_llm or chat_model is not None:
+            from .generation import Generator
+            from .models import chat_model as model_for
+
+            generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
+        chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator)
         if hasattr(embeddings, "warm"):
             embeddings.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
+
+    def using(self, chat_model, settings: Settings | None = None) -> Assistant:
+        """The same article and index, with `chat_model` (any LangChain chat model) wording the answers."""
+        from .chain import AnswerChain
+        from .generation import Generator
+
+        settings = settings or self.settings
+        old = self._chain
+        chain = AnswerChain(settings, self.library, old.retriever, old.composer,
+                            Generator(settings, self.library, chat_model))
+        return Assistant(settings, self.library, self.index, chain)
 
     def close(self) -> None:
         self.index.close()
@@ -78,10 +98,18 @@ class Assistant:
         return reply
 
     def stream(self, question: str, history: Sequence[Reply] | None = None) -> Iterator[str | Reply]:
-        """The verified answer in pieces (line by line), then the Reply itself; nothing unverified is streamed."""
-        reply = self.ask(question, history)
-        yield from reply.answer.splitlines(keepends=True)
-        yield reply
+        """The answer in pieces, then the Reply itself; nothing unverified is streamed.
+
+        Extractive answers come line by line once checked; a model's answer comes sentence by sentence, each
+        shown only after it passed its checks. The final Reply is what counts (it may be a fallback)."""
+        from .validation import validate_question
+
+        began = time.perf_counter()
+        text = validate_question(question, self.settings.max_question_chars, self.prompts)
+        for piece in self._chain.stream({"question": text, "history": list(history or [])}):
+            if isinstance(piece, Reply):
+                piece.latency_ms = (time.perf_counter() - began) * 1000
+            yield piece
 
     def conversation(self, questions: Sequence[str]) -> list[Reply]:
         """Ask questions as successive turns of one conversation."""

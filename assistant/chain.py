@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from . import citations
-from .answer import Composer
+from .answer import Composer, Draft
 from .errors import CitationError
+from .generation import Generation, Generator
 from .intent import Plan, last_focus, plan
 from .library import Library
+from .models import is_unreachable
 from .records import Reply
 from .retrieval import HybridRetriever, Retrieval
 from .safety import Triage, about_other_body_part, triage
@@ -37,6 +39,7 @@ class Turn:
     triage: Triage | None = None
     retrieval: Retrieval | None = None
     plan: Plan | None = None
+    draft: Draft | None = None  # the extractive answer: the reply, or the passages a model words it from
     reply: Reply | None = None
     notes: dict = field(default_factory=dict)
 
@@ -44,11 +47,13 @@ class Turn:
 class AnswerChain:
     """The steps of the chain; `runnable()` wires them into one Runnable."""
 
-    def __init__(self, settings: Settings, library: Library, retriever: HybridRetriever, composer: Composer) -> None:
+    def __init__(self, settings: Settings, library: Library, retriever: HybridRetriever, composer: Composer,
+                 generator: Generator | None = None) -> None:
         self.settings = settings
         self.library = library
         self.retriever = retriever
         self.composer = composer
+        self.generator = generator  # None: the extractive composer words every answer
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
         self.speller = Speller(vocabulary(words), known=english_words)
@@ -101,19 +106,96 @@ class AnswerChain:
     def _compose(self, turn: Turn) -> Turn:
         if turn.reply is not None:
             return turn
+        self._draft(turn)
+        if self.generator is None:
+            turn.reply = self._extractive(turn)
+        else:
+            for _ in self._generate(turn):  # not streaming: run the model to the end
+                pass
+        return turn
+
+    def _draft(self, turn: Turn) -> None:
         assert turn.retrieval is not None
         turn.plan = plan(turn.text, turn.retrieval, self.library, turn.history, self.settings.top_k)
-        draft = self.composer.compose(turn.plan, turn.retrieval)
-        turn.reply = Reply(turn.question, "answered", draft.text, draft.citations,
-                           focus=turn.plan.sections, intent=turn.plan.intent)
-        return turn
+        turn.draft = self.composer.compose(turn.plan, turn.retrieval)
+
+    def _extractive(self, turn: Turn, backend: str = "extractive", notice: str = "") -> Reply:
+        assert turn.draft is not None and turn.plan is not None
+        return Reply(turn.question, "answered", turn.draft.text, turn.draft.citations, focus=turn.plan.sections,
+                     intent=turn.plan.intent, backend=backend, notice=notice)
+
+    def _generate(self, turn: Turn) -> Iterator[str]:
+        """The model words the answer from the draft's passages; yields verified sentences, sets `turn.reply`.
+
+        Anything short of a grounded answer (a failure, a timeout, a dropped warning, nothing kept) falls back
+        to the extractive draft, with the reason in the reply's notice."""
+        assert self.generator is not None and turn.plan is not None and turn.draft is not None
+        t = self.generator.t
+        given = turn.draft.citations
+        question = turn.question
+        gen = Generation(question)
+        try:
+            if turn.plan.followup and turn.plan.sections:
+                question = gen.question = self.generator.condense(turn.question, self._title(turn.plan.sections[0]))
+        except Exception as exc:  # the same failure will end the answer call; say it once, there
+            log.warning("condensing the follow-up failed: %s", exc)
+        yield from self.generator.run(question, given, gen)
+        turn.notes["generation"] = gen
+        if gen.error is not None:
+            reason = type(gen.error).__name__ if is_unreachable(gen.error) else "error"
+            key = "notice_unreachable" if is_unreachable(gen.error) else "notice_unverified"
+            turn.reply = self._extractive(turn, "extractive-fallback", t[key].format(reason=reason))
+            return
+        verdict = gen.verdict
+        assert verdict is not None
+        if not verdict.grounded:
+            why = t["reason_missing_warning"] if verdict.kept else t["reason_nothing_kept"]
+            log.info("model answer not grounded (%s); %d sentences dropped", why, len(verdict.dropped))
+            turn.reply = self._extractive(turn, "extractive-fallback", t["notice_unverified"].format(reason=why))
+            return
+        turn.reply = Reply(turn.question, "answered", verdict.answer, verdict.citations, focus=turn.plan.sections,
+                           intent=turn.plan.intent, backend=self.generator.backend)
+
+    def _title(self, section_id: str) -> str:
+        section = self.library.section(section_id)
+        return section.title if section else section_id
+
+    def stream(self, data: dict) -> Iterator[str | Reply]:
+        """Like the runnable, but a model's verified sentences are yielded as they arrive; then the Reply.
+
+        Without a model (or for a referral or out-of-scope reply) the checked answer comes line by line."""
+        turn = self._retrieve(self._triage(self._start(data)))
+        streamed = False
+        if turn.reply is None and self.generator is not None:
+            self._draft(turn)
+            for piece in self._generate(turn):
+                streamed = True
+                yield piece
+        else:
+            self._compose(turn)
+        reply = self._check(turn)
+        if not streamed or not _worded_by_model(reply):  # a fallback replaces what was streamed
+            yield from reply.answer.splitlines(keepends=True)
+        yield reply
 
     def _check(self, turn: Turn) -> Reply:
         reply = turn.reply
         assert reply is not None
         try:
-            citations.check(reply.answer, reply.citations, self.library)
+            if _worded_by_model(reply):
+                citations.check_cited(reply.answer, reply.citations, self.library)
+            else:
+                citations.check(reply.answer, reply.citations, self.library)
         except CitationError as exc:
+            if _worded_by_model(reply) and turn.draft is not None and self.generator is not None:
+                log.error("model reply failed the citation check for %r: %s", turn.question, exc)
+                turn.reply = self._extractive(turn, "extractive-fallback",
+                                              self.generator.t["notice_unverified"].format(reason=exc))
+                return self._check(turn)
             log.error("reply withheld for %r: %s", turn.question, exc)
             return Reply(turn.question, "out_of_scope", self.composer.out_of_scope("unverified"), intent="unverified")
         return reply
+
+
+def _worded_by_model(reply: Reply) -> bool:
+    return reply.backend not in ("extractive", "extractive-fallback")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .errors import BackstretchError
-from .settings import Settings
+from .settings import BACKENDS, Settings
 
 
 def say(key: str, **values) -> str:
@@ -79,6 +79,8 @@ def _print_reply(reply, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
         return
+    if reply.notice:
+        click.echo(say("notice", notice=reply.notice))
     click.echo(reply.answer)
     if reply.citations:
         click.echo(say("sources_header"))
@@ -162,9 +164,14 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
               help="Exit 1 when METRIC misses VALUE (for over_referral and latency: exceeds it). Repeatable.")
 @click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               metavar="OLD.json NEW.json", help="Show what changed between two results files, case by case.")
+@click.option("--backend", type=click.Choice(BACKENDS), help="Who words the answers (BACKSTRETCH_BACKEND); "
+              "the report adds how often a model's answer fell back to the extractive one.")
+@click.option("--base-url", help="The model server's URL (BACKSTRETCH_LLM_BASE_URL).")
+@click.option("--model", help="The model's name (BACKSTRETCH_LLM_MODEL).")
 @click.pass_obj
 def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, out: Path | None, k: int,
-                  fail_under: tuple[str, ...], compare: tuple[Path, Path] | None) -> None:
+                  fail_under: tuple[str, ...], compare: tuple[Path, Path] | None, backend: str | None,
+                  base_url: str | None, model: str | None) -> None:
     """Run question sets (default: every evals/*.yaml) and score them."""
     from rich.console import Console
 
@@ -187,10 +194,13 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
     thresholds = parse_thresholds(fail_under)
     paths = list(files) or default_sets(REPO_ROOT / "evals")
     cases = load_cases(paths)
+    settings = settings.with_(**{k: v for k, v in (("backend", backend), ("llm_base_url", base_url),
+                                                     ("llm_model", model)) if v is not None})
     bot = _load(settings)
     runs = []
+    name = "backstretch" if not settings.uses_llm else f"backstretch ({settings.backend})"
     with _progress(say("progress_eval")) as update:
-        runs.append(evaluate(bot, cases, "backstretch", k, update).to_dict())
+        runs.append(evaluate(bot, cases, name, k, update).to_dict())
     if baseline:
         from .evaluation.baseline import BaselineChain
 

@@ -119,6 +119,8 @@ class Reply:
     focus: tuple[str, ...] = ()
     intent: str = ""
     urgent: bool = False  # a referral that needs emergency care today
+    backend: str = "extractive"  # who worded it: extractive, ollama, openai, or extractive-fallback
+    notice: str = ""  # one line for the user when the model could not be used
 
     def to_dict(self) -> dict:
         return {
@@ -127,4 +129,6 @@ class Reply:
             "answer": self.answer,
             "citations": [c.to_dict() for c in self.citations],
             "latency_ms": round(self.latency_ms, 2),
+            "backend": self.backend,
+            "notice": self.notice,
         }

@@ -11,6 +11,7 @@ from .errors import SettingsError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 ENV_PREFIX = "BACKSTRETCH_"
+BACKENDS = ("extractive", "ollama", "openai")
 
 
 def _default_data_dir() -> Path:
@@ -52,14 +53,32 @@ class Settings:
     ui_password: str | None = _doc("Password for the web page's login.", default=None)
     ui_concurrency: int = _doc("Questions answered at once; the rest wait in the queue.", default=8)
     ui_queue_size: int = _doc("Most questions waiting in the queue before new ones are turned away.", default=64)
+    backend: str = _doc("Who words the answer: `extractive` (the offline composer), `ollama` or `openai` "
+                        "(any OpenAI-compatible server); the last two need `pip install '.[llm]'`.",
+                        default="extractive")
+    llm_model: str | None = _doc("Model name for the ollama or openai backend (default llama3.2 for ollama, "
+                                 "gpt-4o-mini for openai).", default=None)
+    llm_base_url: str | None = _doc("Server URL for the model, e.g. http://127.0.0.1:11434 (Ollama) or "
+                                    "http://127.0.0.1:8080/v1 (vLLM, llama.cpp, LM Studio).", default=None)
+    llm_api_key: str | None = _doc("API key for the openai backend (else OPENAI_API_KEY; local servers "
+                                   "usually need none).", default=None)
+    llm_timeout: float = _doc("Seconds to wait for the model before answering with the extractive composer.",
+                              default=30.0)
+    llm_min_support: float = _doc("Least share of a model sentence's content words found in the passages it "
+                                  "cites; sentences below it are dropped.", default=0.5)
 
     def __post_init__(self) -> None:
         for name in ("candidates", "top_k", "rrf_k", "max_question_chars", "batch_size", "chroma_port", "ui_port",
                      "ui_concurrency", "ui_queue_size"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive, got {getattr(self, name)!r}")
-        if not 0.0 <= self.min_relevance <= 1.0:
-            raise SettingsError(f"min_relevance must be between 0 and 1, got {self.min_relevance!r}")
+        for name in ("min_relevance", "llm_min_support"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise SettingsError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.llm_timeout <= 0:
+            raise SettingsError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -84,6 +103,10 @@ class Settings:
     @property
     def feedback_path(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def uses_llm(self) -> bool:
+        return self.backend != "extractive"
 
     @property
     def server_mode(self) -> bool:

@@ -105,7 +105,8 @@ def converse(bot, t: dict, question: str, chat: list, turns: list) -> Iterator[S
                    done=True)
         return
     assert reply is not None
-    message: dict = {"role": "assistant", "content": plain(reply.answer)}
+    content = plain(reply.answer) if not reply.notice else f"*{plain(reply.notice)}*\n\n{plain(reply.answer)}"
+    message: dict = {"role": "assistant", "content": content}
     if reply.status == "referral":
         message["metadata"] = {"title": "⚠ " + (t["emergency_title"] if reply.urgent else t["referral_title"])}
     elif reply.status == "out_of_scope":

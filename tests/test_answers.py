@@ -24,7 +24,8 @@ def quotes(reply: Reply, kind: str | None = None) -> list[str]:
 
 def test_reply_matches_the_documented_contract(bot):
     data = bot.ask("How do I stretch my mid back?", history=[]).to_dict()
-    assert set(data) == {"question", "status", "answer", "citations", "latency_ms"}
+    assert set(data) == {"question", "status", "answer", "citations", "latency_ms", "backend", "notice"}
+    assert data["backend"] == "extractive" and data["notice"] == ""
     assert data["status"] == "answered" and data["latency_ms"] > 0
     first = data["citations"][0]
     assert set(first) == {"n", "section_id", "section_title", "kind", "quote", "source", "start", "end"}

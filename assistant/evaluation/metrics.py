@@ -40,6 +40,7 @@ class CaseResult:
                 "failures": self.failures, "hit": self.hit, "reciprocal_rank": self.reciprocal_rank, "ndcg": self.ndcg,
                 "citation_precision": self.citation_precision, "citation_recall": self.citation_recall,
                 "latency_ms": round(self.latency_ms, 2), "answer": self.reply.answer,
+                "backend": self.reply.backend, "notice": self.reply.notice,
                 "citations": [c.to_dict() for c in self.reply.citations]}
 
 
@@ -111,6 +112,7 @@ def summarise(results: list[CaseResult]) -> dict[str, float | None]:
     wanted_cite = sum(len(r.case.must_cite) for r in results)
     wanted_warn = sum(len(r.case.must_warn) for r in results)
     latencies = [r.latency_ms for r in results]
+    worded = [r for r in results if r.reply.status == "answered" and r.reply.backend != "extractive"]
     return {
         "cases": float(len(results)),
         "passed": _share([r.passed for r in results]),
@@ -128,6 +130,8 @@ def summarise(results: list[CaseResult]) -> dict[str, float | None]:
         "grounding": sum(r.grounded for r in results) / citations if citations else None,
         "latency_p50_ms": _percentile(latencies, 0.5),
         "latency_p95_ms": _percentile(latencies, 0.95),
+        # answers a model was asked to word that fell back to the extractive composer (None: no model used)
+        "fallback_rate": _share([r.reply.backend == "extractive-fallback" for r in worded]),
     }
 
 
@@ -137,4 +141,4 @@ def by_category(results: list[CaseResult]) -> dict[str, dict[str, float | None]]
 
 
 # Metrics where a smaller value is better (for --fail-under and comparisons).
-LOWER_IS_BETTER = {"over_referral", "latency_p50_ms", "latency_p95_ms"}
+LOWER_IS_BETTER = {"over_referral", "latency_p50_ms", "latency_p95_ms", "fallback_rate"}

@@ -1,0 +1,46 @@
+"""Chat models for the optional LLM backends, built from settings; their packages load only when selected."""
+
+from __future__ import annotations
+
+from .errors import SettingsError
+from .settings import Settings
+
+DEFAULT_MODELS = {"ollama": "llama3.2", "openai": "gpt-4o-mini"}
+
+
+def chat_model(settings: Settings):
+    """A LangChain chat model for `settings.backend` (ollama or openai), deterministic and with a timeout."""
+    model = settings.llm_model or DEFAULT_MODELS[settings.backend]
+    if settings.backend == "ollama":
+        try:
+            from langchain_ollama import ChatOllama
+        except ImportError:
+            raise SettingsError(_missing("langchain-ollama")) from None
+        return ChatOllama(model=model, base_url=settings.llm_base_url, temperature=0.0,
+                          client_kwargs={"timeout": settings.llm_timeout})
+    if settings.backend == "openai":
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError:
+            raise SettingsError(_missing("langchain-openai")) from None
+        key = settings.llm_api_key
+        kwargs = {"api_key": key} if key else {}
+        if not key and settings.llm_base_url:  # a local server needs no key, but the client insists on one
+            import os
+
+            kwargs = {} if os.environ.get("OPENAI_API_KEY") else {"api_key": "not-needed"}
+        return ChatOpenAI(model=model, base_url=settings.llm_base_url, temperature=0.0,
+                          timeout=settings.llm_timeout, max_retries=0, **kwargs)
+    raise SettingsError(f"backend {settings.backend!r} has no chat model")
+
+
+def _missing(package: str) -> str:
+    return f"the {package} package is missing: install the LLM extra with pip install '.[llm]'"
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """A timeout or connection failure (as opposed to a model that answered badly)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    hints = ("Timeout", "TimeoutError", "ConnectError", "ConnectionError", "APIConnectionError",
+             "APITimeoutError", "ReadTimeout", "ConnectTimeout", "RemoteProtocolError")
+    return bool(names & set(hints)) or isinstance(exc, (TimeoutError, ConnectionError, OSError))
