@@ -137,9 +137,11 @@ class AnswerChain:
         try:
             if turn.plan.followup and turn.plan.sections:
                 question = gen.question = self.generator.condense(turn.question, self._title(turn.plan.sections[0]))
-        except Exception as exc:  # the same failure will end the answer call; say it once, there
+        except Exception as exc:  # a model that cannot rewrite will not answer either: fall back now, not twice
             log.warning("condensing the follow-up failed: %s", exc)
-        yield from self.generator.run(question, given, gen)
+            gen.error = exc
+        if gen.error is None:
+            yield from self.generator.run(question, given, gen)
         turn.notes["generation"] = gen
         if gen.error is not None:
             reason = type(gen.error).__name__ if is_unreachable(gen.error) else "error"

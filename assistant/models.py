@@ -29,8 +29,11 @@ def chat_model(settings: Settings):
             import os
 
             kwargs = {} if os.environ.get("OPENAI_API_KEY") else {"api_key": "not-needed"}
-        return ChatOpenAI(model=model, base_url=settings.llm_base_url, temperature=0.0,
-                          timeout=settings.llm_timeout, max_retries=0, **kwargs)
+        try:
+            return ChatOpenAI(model=model, base_url=settings.llm_base_url, temperature=0.0,
+                              timeout=settings.llm_timeout, max_retries=0, **kwargs)
+        except Exception as exc:  # e.g. no API key for the hosted service
+            raise SettingsError(f"cannot set up the openai backend: {str(exc).splitlines()[0]}") from None
     raise SettingsError(f"backend {settings.backend!r} has no chat model")
 
 

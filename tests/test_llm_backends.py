@@ -143,6 +143,14 @@ def test_referrals_and_out_of_scope_questions_never_reach_the_model(openai_bot, 
     assert stub.requests == []
 
 
+def test_a_follow_up_whose_rewrite_times_out_falls_back_once_without_asking_again(openai_bot, bot):
+    llm, stub = openai_bot(lambda passages, _: Delay(5.0, "x") if not passages else faithful(passages), timeout=0.5)
+    first = bot.ask(HOWTO)
+    reply = llm.ask("how long do I hold it?", [first])
+    assert reply.backend == "extractive-fallback" and "in time" in reply.notice
+    assert len(stub.requests) == 1  # the rewrite only; the answer call was not made
+
+
 def test_a_follow_up_is_rewritten_to_stand_alone_before_the_model_answers(openai_bot):
     llm, stub = openai_bot(lambda passages, messages: standalone(passages, messages) or faithful(passages))
     first = llm.ask(HOWTO)
@@ -298,3 +306,10 @@ def test_a_served_page_shows_the_models_answer_and_a_fallback_notice(bot, settin
             page.screenshot(path=str(tmp_path / "llm-page.png"))
             browser.close()
     assert len(stub.requests) >= 2
+
+
+def test_the_hosted_openai_backend_without_a_key_is_a_one_line_error(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(SettingsError, match="cannot set up the openai backend") as err:
+        chat_model(Settings(backend="openai"))
+    assert "\n" not in str(err.value)
