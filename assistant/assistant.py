@@ -75,6 +75,9 @@ class Assistant:
         return Assistant(settings, self.library, self.index, chain)
 
     def close(self) -> None:
+        """Release the index and, with a model backend, the model's HTTP connections."""
+        if self._chain.generator is not None:
+            self._chain.generator.close()
         self.index.close()
 
     def __enter__(self) -> Assistant:

@@ -41,6 +41,11 @@ class Generator:
         self.backend = settings.backend if settings.uses_llm else "llm"  # the name replies carry
         self.t = texts(str(settings.prompts_dir), "llm.yaml")
 
+    def close(self) -> None:
+        from .models import close_model
+
+        close_model(self.model)
+
     def numbered(self, given: Sequence[Citation]) -> str:
         return "\n".join(self.t["passage_line"].format(n=c.n, kind=c.kind, title=c.section_title,
                                                        quote=" ".join(c.quote.split())) for c in given)

@@ -37,6 +37,17 @@ def chat_model(settings: Settings):
     raise SettingsError(f"backend {settings.backend!r} has no chat model")
 
 
+def close_model(model) -> None:
+    """Close the HTTP connections a chat model holds (ChatOpenAI's root client, ChatOllama's client)."""
+    for name in ("root_client", "_client"):
+        client = getattr(model, name, None)
+        if client is not None and callable(getattr(client, "close", None)):
+            try:
+                client.close()
+            except Exception:  # closing must never hide what led here
+                pass
+
+
 def _missing(package: str) -> str:
     return f"the {package} package is missing: install the LLM extra with pip install '.[llm]'"
 

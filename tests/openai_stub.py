@@ -1,4 +1,5 @@
-"""A small OpenAI-compatible chat server for tests: /v1/chat/completions, plain JSON or SSE streaming.
+"""A small chat server for tests: OpenAI's /v1/chat/completions (JSON or SSE streaming) and Ollama's
+/api/chat (NDJSON streaming).
 
 It answers with whatever `script(passages, messages)` returns for the request; `passages` are the numbered
 passages parsed back out of the prompt, so a script can write answers that cite them. A script may return
@@ -56,7 +57,8 @@ class OpenAIStub:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                if not self.path.endswith("/chat/completions"):
+                ollama = self.path == "/api/chat"
+                if not (ollama or self.path.endswith("/chat/completions")):
                     self._send(404, {"error": {"message": "not found"}})
                     return
                 stub.requests.append(body)
@@ -64,7 +66,9 @@ class OpenAIStub:
                 if isinstance(answer, Delay):
                     time.sleep(answer.seconds)
                     answer = answer.text
-                if body.get("stream"):
+                if ollama:
+                    self._ollama(body.get("model", "stub"), answer, body.get("stream", True))
+                elif body.get("stream"):
                     self._stream(body.get("model", "stub"), answer)
                 else:
                     self._send(200, _completion(body.get("model", "stub"), answer))
@@ -92,13 +96,31 @@ class OpenAIStub:
                 self.wfile.flush()
                 self.close_connection = True
 
+            def _ollama(self, model: str, answer: str, stream: bool) -> None:
+                """Ollama's /api/chat: one JSON object per line while streaming, `done` on the last."""
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ")
+                pieces = re.findall(r"\S+\s*|\s+", answer) if stream else [answer]
+                lines = [{"model": model, "created_at": stamp, "message": {"role": "assistant", "content": p},
+                          "done": False} for p in pieces]
+                lines.append({"model": model, "created_at": stamp, "message": {"role": "assistant", "content": ""},
+                              "done": True, "done_reason": "stop"})
+                if not stream:
+                    lines = [{**lines[-1], "message": {"role": "assistant", "content": answer}}]
+                data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def _event(self, payload: dict) -> None:
                 self.wfile.write(b"data: " + json.dumps(payload).encode() + b"\n\n")
                 self.wfile.flush()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        self.root = f"http://127.0.0.1:{self.server.server_address[1]}"  # Ollama's base URL
+        self.base_url = self.root + "/v1"  # OpenAI's
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> OpenAIStub:

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage
 from assistant import citations
 from assistant.cli import main
 from assistant.errors import SettingsError
-from assistant.models import chat_model
+from assistant.models import chat_model, close_model
 from assistant.records import Reply
 from assistant.settings import Settings
 
@@ -50,15 +50,18 @@ def standalone(passages, messages) -> str | None:
 @pytest.fixture
 def openai_bot(bot, settings):
     """An Assistant whose answers a real ChatOpenAI words, against a stub server running `script`."""
-    stubs = []
+    stubs, models = [], []
 
     def make(script, timeout: float = 10.0):
         stub = OpenAIStub(script).__enter__()
         stubs.append(stub)
         s = settings.with_(backend="openai", llm_base_url=stub.base_url, llm_model="stub-model", llm_timeout=timeout)
-        return bot.using(chat_model(s), s), stub
+        models.append(chat_model(s))
+        return bot.using(models[-1], s), stub
 
     yield make
+    for model in models:
+        close_model(model)
     for stub in stubs:
         stub.__exit__(None, None, None)
 
@@ -105,6 +108,20 @@ def test_a_model_that_times_out_falls_back_with_a_one_line_notice(openai_bot, bo
     assert reply.answer == bot.ask(HOWTO).answer
     assert reply.notice and "\n" not in reply.notice and "in time" in reply.notice
     assert stub.requests  # it was asked
+
+
+def test_the_ollama_backend_words_answers_through_the_real_chat_ollama_client(bot, settings):
+    with OpenAIStub(lambda passages, _: faithful(passages, extra=INVENTED)) as stub:
+        s = settings.with_(backend="ollama", llm_base_url=stub.root, llm_model="llama3.2", llm_timeout=10.0)
+        model = chat_model(s)
+        llm = bot.using(model, s)
+        reply = llm.ask(HOWTO)
+        pieces = list(llm.stream(HOWTO))
+        close_model(model)  # not llm.close(): the index is the session's
+    assert reply.backend == "ollama" and reply.status == "answered" and "upside down" not in reply.answer
+    citations.check_cited(reply.answer, reply.citations, bot.library)
+    assert isinstance(pieces[-1], Reply) and pieces[-1].backend == "ollama" and len(pieces) > 3
+    assert stub.requests[0]["model"] == "llama3.2"
 
 
 def test_an_unreachable_server_falls_back_the_same_way(bot, settings):
