@@ -109,8 +109,10 @@ def cold_start(settings: Settings, question: str, runs: int) -> dict:
     floor = _timed([sys.executable, "-c", "import sentence_transformers"], env, runs)
     ask = _timed([sys.executable, "-m", "assistant", "ask", question], env, runs)
     help_ = _timed([sys.executable, "-m", "assistant", "--help"], env, runs)
-    snapshots = Path(settings.chroma_path) / "snapshots"
-    cached = not settings.server_mode and any(snapshots.glob("*.npz"))
+    from .index import snapshot_dir
+
+    snapshots = snapshot_dir(settings)
+    cached = snapshots is not None and any(snapshots.glob("*.npz"))
     return {"runs": runs, "ask_s": ask, "import_sentence_transformers_s": floor, "help_s": help_, "ratio": ask / floor,
             "vectors_from_snapshot": cached}
 

@@ -144,9 +144,10 @@ class AnswerChain:
             yield from self.generator.run(question, given, gen)
         turn.notes["generation"] = gen
         if gen.error is not None:
-            reason = type(gen.error).__name__ if is_unreachable(gen.error) else "error"
-            key = "notice_unreachable" if is_unreachable(gen.error) else "notice_unverified"
-            turn.reply = self._extractive(turn, "extractive-fallback", t[key].format(reason=reason))
+            unreachable = is_unreachable(gen.error)
+            notice = (t["notice_unreachable"].format(reason=type(gen.error).__name__) if unreachable
+                      else t["notice_unverified"].format(reason="error"))
+            turn.reply = self._extractive(turn, "extractive-fallback", notice)
             return
         verdict = gen.verdict
         assert verdict is not None

@@ -2,7 +2,8 @@
 
 The model sees exactly the spans the extractive answer would quote (so every warning of the method is among
 them), numbered [1..N]. What it writes is streamed back sentence by sentence, and only sentences that pass
-`verification.check_sentence` are shown; the whole answer is verified again at the end.
+`verification.check_sentence` are shown. Each sentence is checked once; the verdict on the whole answer
+(`verification.judge`) is made from those same checks, so what streamed is what the reply keeps.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .library import Library
 from .prompts import texts
 from .records import Citation
 from .settings import Settings
-from .verification import Sentence, Verdict, check_sentence, renumber_markers, split_sentences, verify
+from .verification import Sentence, Verdict, check_sentence, judge, renumber_markers, split_sentences, titles_of
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class Generation:
     raw: str = ""
     verdict: Verdict | None = None
     error: BaseException | None = None
-    shown: list[Sentence] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)  # each checked once, as it completed
 
 
 class Generator:
@@ -70,7 +71,7 @@ class Generator:
         """Stream the model's answer; yield each sentence that passes its checks, renumbered for display.
 
         Sets `gen.raw` and `gen.verdict` at the end, or `gen.error` when the model fails."""
-        titles = " ".join(dict.fromkeys(c.section_title for c in given))
+        titles = titles_of(given)
         order: dict[int, int] = {}
         done = 0
         last_line = None
@@ -96,17 +97,16 @@ class Generator:
             if piece:
                 last_line = s.line
                 yield piece
-        gen.verdict = verify(gen.raw, given, self.library, self.settings.llm_min_support)
+        gen.verdict = judge(gen.sentences, given, self.library)
 
     def _show(self, s: Sentence, given: list[Citation], titles: str, order: dict[int, int], last_line,
               gen: Generation) -> str:
-        check_sentence(s, given, titles, self.settings.llm_min_support)
+        gen.sentences.append(check_sentence(s, given, titles, self.settings.llm_min_support))
         if s.reason:
             log.info("dropped a model sentence (%s): %r", s.reason, s.text)
             return ""
         for n in s.cited:
             order.setdefault(n, len(order) + 1)
-        gen.shown.append(s)
         text = renumber_markers(s.text, order)
         if s.line == last_line:
             return " " + text

@@ -53,6 +53,12 @@ def _metadata(p: Passage) -> dict:
             "kind": p.kind, "start": p.start, "end": p.end, "order": p.order, "step": p.step or 0}
 
 
+def snapshot_dir(settings: Settings) -> Path | None:
+    """Where an embedded index keeps its start-up snapshots; None in client/server mode, where the server is
+    the only truth and nothing is kept locally."""
+    return None if settings.server_mode else Path(settings.chroma_path) / "snapshots"
+
+
 class VectorIndex:
     """Collections are named `<prefix>-<corpus hash>`; a pointer collection names the one in use."""
 
@@ -248,9 +254,8 @@ class VectorIndex:
 
     # -- start-up snapshot ------------------------------------------------------------------------
     def _snapshot_path(self, name: str) -> Path | None:
-        if self.settings.server_mode:  # the server is the only truth; nothing is kept locally
-            return None
-        return Path(self.settings.chroma_path) / "snapshots" / f"{name}.npz"
+        folder = snapshot_dir(self.settings)
+        return folder / f"{name}.npz" if folder else None
 
     def load_snapshot(self, digest: str) -> bool:
         """Take the vectors of the collection for `digest` from its snapshot, without opening Chroma.

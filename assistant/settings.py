@@ -151,6 +151,3 @@ def configure_offline() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    # Gradio rebuilds a pandas summary of its last 10,000 events after every event, for a monitoring page
-    # this app does not use; at 32 users that was about 8% of the server's CPU. Every 1,000 events is plenty.
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from .library import Library
 from .records import Citation
@@ -92,9 +92,10 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | _GLUE
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=2048)  # the same passages are scored against every sentence that cites them
+def content_words(text: str) -> frozenset[str]:
     words = [w for w in _WORD.findall(_plain(text)) if w not in _stopwords() and len(w) > 1]
-    return set(_stemmer().stemWords(words))
+    return frozenset(_stemmer().stemWords(words))
 
 
 def _plain(text: str) -> str:
@@ -131,13 +132,21 @@ def check_sentence(s: Sentence, given: list[Citation], extra_words: str, min_sup
     return s
 
 
+def titles_of(given: list[Citation]) -> str:
+    """The methods' titles, words a sentence may use without inventing anything ("the child's pose")."""
+    return " ".join(dict.fromkeys(c.section_title for c in given))
+
+
 def verify(answer: str, given: list[Citation], library: Library, min_support: float) -> Verdict:
-    """Check each sentence, then that every warning of each described method is cited by a kept sentence."""
-    verdict = Verdict()
-    titles = " ".join(dict.fromkeys(c.section_title for c in given))  # "the child's pose" is not an invention
-    for s in split_sentences(answer):
-        check_sentence(s, given, titles, min_support)
-        (verdict.dropped if s.reason else verdict.kept).append(s)
+    """Check each sentence of a whole answer, then judge it (`judge`)."""
+    titles = titles_of(given)
+    return judge([check_sentence(s, given, titles, min_support) for s in split_sentences(answer)], given, library)
+
+
+def judge(checked: list[Sentence], given: list[Citation], library: Library) -> Verdict:
+    """The verdict on sentences already checked: every warning of each described method must be cited by a
+    kept sentence; the kept ones are renumbered."""
+    verdict = Verdict(kept=[s for s in checked if not s.reason], dropped=[s for s in checked if s.reason])
     cited = {n for s in verdict.kept for n in s.cited}
     described = {given[n - 1].section_id for n in cited if given[n - 1].kind != "warning"}
     for i, c in enumerate(given, start=1):
