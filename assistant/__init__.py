@@ -3,7 +3,7 @@
 Heavy libraries (torch, chromadb) load only when an Assistant is built, so importing this is instant.
 """
 
-from .assistant import Assistant
+from .app import Assistant
 from .errors import BackstretchError, CitationError, IndexUnavailable, InvalidQuestion
 from .records import Citation, Passage, Reply, Section
 from .settings import Settings

@@ -13,8 +13,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.corpus import load_corpus  # noqa: E402
-from assistant.library import Library  # noqa: E402
+from assistant.knowledge.corpus import load_corpus  # noqa: E402
+from assistant.knowledge.library import Library  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = REPO / "corpus" / "000_7984092486e2ea15.txt"
@@ -29,7 +29,7 @@ def _no_user_paths(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def embeddings():
-    from assistant.embeddings import SentenceEmbeddings
+    from assistant.knowledge.embeddings import SentenceEmbeddings
 
     return SentenceEmbeddings()
 

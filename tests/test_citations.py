@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.citations import check
+from assistant.answering.citations import check
 from assistant.errors import CitationError
 from assistant.records import Citation
 
@@ -49,7 +49,7 @@ def test_a_reply_that_fails_the_check_is_withheld_and_logged(bot, monkeypatch, c
         return draft
 
     monkeypatch.setattr(composer, "compose", paraphrasing)
-    with caplog.at_level(logging.ERROR, logger="assistant.chain"):
+    with caplog.at_level(logging.ERROR, logger="assistant.answering.chain"):
         reply = bot.ask("How do I use a foam roller?")
     assert reply.status == "out_of_scope" and reply.citations == []
     assert "couldn't check every quote" in reply.answer

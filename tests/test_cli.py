@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
+from assistant.interfaces.cli import main
 
 from .conftest import ARTICLE
 
@@ -20,7 +20,7 @@ def run(*args: str, input: str | None = None):
 
 
 def test_help_imports_no_heavy_library():
-    code = ("import sys; from assistant.cli import main\n"
+    code = ("import sys; from assistant.interfaces.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'bm25s', 'rich')"
             " if m in sys.modules]\nprint('HEAVY', heavy)")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.corpus import load_corpus, parse_file, parse_text
 from assistant.errors import CorpusError
+from assistant.knowledge.corpus import load_corpus, parse_file, parse_text
 
 from .conftest import ARTICLE, REPO
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant.errors import BackstretchError
-from assistant.feedback import FeedbackStore
+from assistant.interfaces.feedback import FeedbackStore
 
 
 @pytest.fixture

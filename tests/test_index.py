@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, IndexUnavailable, Settings
-from assistant.corpus import load_corpus
-from assistant.index import VectorIndex
-from assistant.ingest import add_documents, build_index
+from assistant.knowledge.corpus import load_corpus
+from assistant.knowledge.index import VectorIndex
+from assistant.knowledge.ingest import add_documents, build_index
 from assistant.process import free_port, running
 
 EXTRA = ("Wall slides ease a stiff upper back. Stand with your back against a wall.\n"

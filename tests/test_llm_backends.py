@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant import citations
-from assistant.cli import main
+from assistant.answering import citations
+from assistant.answering.chat_models import chat_model, close_model
 from assistant.errors import SettingsError
-from assistant.models import chat_model, close_model
+from assistant.interfaces.cli import main
 from assistant.records import Reply
 from assistant.settings import Settings
 
@@ -265,8 +265,8 @@ def test_eval_against_an_openai_compatible_server_reports_the_fallback_rate(tmp_
 
 
 def test_the_page_streams_a_model_answer_sentence_by_sentence(openai_bot, bot):
+    from assistant.interfaces.ui import converse
     from assistant.prompts import texts as wording
-    from assistant.ui import converse
 
     llm, _ = openai_bot(lambda passages, _: faithful(passages, extra=INVENTED))
     steps = list(converse(llm, wording(str(bot.settings.prompts_dir), "ui.yaml"), HOWTO, [], []))

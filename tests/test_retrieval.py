@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.retrieval import fuse
-from assistant.vocabulary import expand, facets
+from assistant.understanding.lexicon import expand, facets
+from assistant.understanding.retrieval import fuse
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_off_topic_questions_are_far_from_every_passage(retriever):
 
 
 def test_bm25_query_tokens_are_exactly_what_bm25s_makes_of_the_same_text(retriever):
-    from assistant.bench import questions_from_evals
+    from assistant.evaluation.bench import questions_from_evals
     from assistant.settings import REPO_ROOT
 
     bm25 = retriever.bm25

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.safety import about_other_body_part, triage
+from assistant.understanding.triage import about_other_body_part, triage
 
 
 @pytest.mark.parametrize("question, group", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.spelling import Speller, english_words, vocabulary
+from assistant.understanding.spelling import Speller, english_words, vocabulary
 
 
 @pytest.fixture(scope="module")

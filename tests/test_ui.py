@@ -10,11 +10,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
-from assistant.feedback import FeedbackStore
+from assistant.interfaces.cli import main
+from assistant.interfaces.feedback import FeedbackStore
+from assistant.interfaces.ui import converse, methods_html, plain, sources_html, texts
 from assistant.process import free_port, running
 from assistant.records import Reply
-from assistant.ui import converse, methods_html, plain, sources_html, texts
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu",
                 "--no-first-run", "--disable-sync"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.verification import cited_numbers, split_sentences, support, verify
 from assistant.records import Citation
-from assistant.verification import cited_numbers, split_sentences, support, verify
 
 
 @pytest.fixture(scope="module")

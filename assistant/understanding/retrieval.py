@@ -10,10 +10,10 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .index import VectorIndex
-from .library import Library
-from .records import Passage, Section
-from .vocabulary import Facets, expand, facets
+from ..knowledge.index import VectorIndex
+from ..knowledge.library import Library
+from ..records import Passage, Section
+from .lexicon import Facets, expand, facets
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's own default, named so the query side provably matches the index side
 

@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from .records import Section
+from ..records import Section
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "thoracic": ("mid back", "mid-back", "midback", "middle back", "middle of my back", "middle of the back",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .errors import SettingsError
-from .settings import DEFAULT_MODEL, configure_offline
+from ..errors import SettingsError
+from ..settings import DEFAULT_MODEL, configure_offline
 
 
 def resolve_model(name: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import CitationError
-from .library import Library
-from .records import Citation
+from ..errors import CitationError
+from ..knowledge.library import Library
+from ..records import Citation
 
 _MARK = re.compile(r"\[(\d+)\]")
 

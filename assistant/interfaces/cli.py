@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from .errors import BackstretchError
-from .settings import BACKENDS, Settings
+from ..errors import BackstretchError
+from ..settings import BACKENDS, Settings
 
 
 def say(key: str, **values) -> str:
     """A message of the command, worded in prompts/cli.yaml."""
-    from .prompts import texts
-    from .settings import prompts_dir
+    from ..prompts import texts
+    from ..settings import prompts_dir
 
     return texts(str(prompts_dir()), "cli.yaml")[key].format(**values)
 
@@ -69,7 +69,7 @@ def _progress(label: str):
 
 
 def _load(settings: Settings):
-    from .assistant import Assistant
+    from ..app import Assistant
 
     with _progress(say("progress_index")) as update:
         return Assistant.load(settings, progress=update)
@@ -96,8 +96,8 @@ def _print_reply(reply, as_json: bool) -> None:
 @click.pass_obj
 def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
     """Ask QUESTIONS as successive turns of one conversation."""
-    from .prompts import Prompts
-    from .validation import validate_question
+    from ..prompts import Prompts
+    from ..understanding.validation import validate_question
 
     prompts = Prompts.load(settings.prompts_dir)
     for q in questions:  # all questions are checked before anything runs
@@ -114,7 +114,7 @@ def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """A conversation in the terminal (empty line or Ctrl-D to leave)."""
-    from .errors import InvalidQuestion
+    from ..errors import InvalidQuestion
 
     bot = _load(settings)
     history = []
@@ -140,7 +140,7 @@ def chat(settings: Settings) -> None:
 @click.pass_obj
 def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Build or update the index; PATHS are new articles to add to the corpus first."""
-    from .ingest import add_documents, build_index
+    from ..knowledge.ingest import add_documents, build_index
 
     added = add_documents(settings, list(paths)) if paths else []
     for name in added:
@@ -175,10 +175,10 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
     """Run question sets (default: every evals/*.yaml) and score them."""
     from rich.console import Console
 
-    from .evaluation import compare as diff
-    from .evaluation import default_sets, evaluate, load_cases, parse_thresholds, shortfalls
-    from .evaluation.report import fmt, print_table, results_json, write_outputs
-    from .settings import REPO_ROOT
+    from ..evaluation import compare as diff
+    from ..evaluation import default_sets, evaluate, load_cases, parse_thresholds, shortfalls
+    from ..evaluation.report import fmt, print_table, results_json, write_outputs
+    from ..settings import REPO_ROOT
 
     console = Console()
     if compare:
@@ -202,7 +202,7 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
     with _progress(say("progress_eval")) as update:
         runs.append(evaluate(bot, cases, name, k, update).to_dict())
     if baseline:
-        from .evaluation.baseline import BaselineChain
+        from ..evaluation.baseline import BaselineChain
 
         chain = BaselineChain(bot.library, bot.index.embeddings.sharing_model())
         try:
@@ -235,7 +235,7 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
     from rich.console import Console
     from rich.table import Table
 
-    from .bench import BenchConfig, run
+    from ..evaluation.bench import BenchConfig, run
 
     config = BenchConfig.quick() if quick else BenchConfig()
     try:
@@ -275,7 +275,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.pass_obj
 def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
     """Serve the web page (building the index first if it is missing)."""
-    from .errors import SettingsError
+    from ..errors import SettingsError
     from .feedback import FeedbackStore
     from .ui import serve as launch
 

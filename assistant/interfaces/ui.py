@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BackstretchError, InvalidQuestion
+from ..errors import BackstretchError, InvalidQuestion
+from ..prompts import texts as load_texts
+from ..records import Reply, Section
 from .feedback import FeedbackStore
-from .prompts import texts as load_texts
-from .records import Reply, Section
 
 log = logging.getLogger(__name__)
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .records import GENERAL_SECTION_ID, Document, Passage, Section
+from ..records import GENERAL_SECTION_ID, Document, Passage, Section
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from .errors import InvalidQuestion
-from .prompts import Prompts
+from ..errors import InvalidQuestion
+from ..prompts import Prompts
 
 
 def validate_question(question: object, limit: int, prompts: Prompts) -> str:

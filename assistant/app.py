@@ -28,14 +28,14 @@ class Assistant:
 
         With `settings.backend` ollama or openai, a chat model words the answers (`chat_model` overrides the one
         the settings describe: any LangChain chat model)."""
-        from .answer import Composer
-        from .chain import AnswerChain
-        from .corpus import load_corpus
-        from .embeddings import SentenceEmbeddings
-        from .index import VectorIndex
-        from .library import Library
+        from .answering.chain import AnswerChain
+        from .answering.compose import Composer
+        from .knowledge.corpus import load_corpus
+        from .knowledge.embeddings import SentenceEmbeddings
+        from .knowledge.index import VectorIndex
+        from .knowledge.library import Library
         from .prompts import Prompts
-        from .retrieval import HybridRetriever
+        from .understanding.retrieval import HybridRetriever
 
         settings = settings or Settings.from_env()
         embeddings = embeddings or SentenceEmbeddings(settings.embedding_model)
@@ -54,8 +54,8 @@ class Assistant:
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         generator = None
         if settings.uses_llm or chat_model is not None:
-            from .generation import Generator
-            from .models import chat_model as model_for
+            from .answering.chat_models import chat_model as model_for
+            from .answering.generation import Generator
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator)
@@ -65,8 +65,8 @@ class Assistant:
 
     def using(self, chat_model, settings: Settings | None = None) -> Assistant:
         """The same article and index, with `chat_model` (any LangChain chat model) wording the answers."""
-        from .chain import AnswerChain
-        from .generation import Generator
+        from .answering.chain import AnswerChain
+        from .answering.generation import Generator
 
         settings = settings or self.settings
         old = self._chain
@@ -92,7 +92,7 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Reply] | None = None) -> Reply:
         """Answer one turn; `history` holds the earlier replies of the conversation, oldest first."""
-        from .validation import validate_question
+        from .understanding.validation import validate_question
 
         began = time.perf_counter()
         text = validate_question(question, self.settings.max_question_chars, self.prompts)
@@ -105,7 +105,7 @@ class Assistant:
 
         Extractive answers come line by line once checked; a model's answer comes sentence by sentence, each
         shown only after it passed its checks. The final Reply is what counts (it may be a fallback)."""
-        from .validation import validate_question
+        from .understanding.validation import validate_question
 
         began = time.perf_counter()
         text = validate_question(question, self.settings.max_question_chars, self.prompts)

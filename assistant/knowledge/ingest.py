@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .errors import CorpusError, IndexUnavailable
+from ..errors import CorpusError, IndexUnavailable
+from ..settings import Settings
 from .index import IngestReport, Progress
-from .settings import Settings
 
 
 def add_documents(settings: Settings, paths: list[Path]) -> list[str]:

@@ -13,8 +13,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .process import free_port, running
-from .settings import Settings
+from ..process import free_port, running
+from ..settings import Settings
 
 
 @dataclass
@@ -66,7 +66,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def questions_from_evals(folder: Path) -> list[str]:
-    from .evaluation import default_sets, load_cases
+    from . import default_sets, load_cases
 
     return list(dict.fromkeys(c.question for c in load_cases(default_sets(folder))))
 
@@ -109,7 +109,7 @@ def cold_start(settings: Settings, question: str, runs: int) -> dict:
     floor = _timed([sys.executable, "-c", "import sentence_transformers"], env, runs)
     ask = _timed([sys.executable, "-m", "assistant", "ask", question], env, runs)
     help_ = _timed([sys.executable, "-m", "assistant", "--help"], env, runs)
-    from .index import snapshot_dir
+    from ..knowledge.index import snapshot_dir
 
     snapshots = snapshot_dir(settings)
     cached = snapshots is not None and any(snapshots.glob("*.npz"))
@@ -118,8 +118,8 @@ def cold_start(settings: Settings, question: str, runs: int) -> dict:
 
 
 def ingest_from_empty(settings: Settings, embeddings) -> dict:
-    from .corpus import load_corpus
-    from .index import VectorIndex
+    from ..knowledge.corpus import load_corpus
+    from ..knowledge.index import VectorIndex
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
@@ -235,7 +235,7 @@ def _load(url: str, questions: list[str], clients: int, duration: float) -> dict
 
 
 def run(settings: Settings, bot, config: BenchConfig, progress=print) -> BenchReport:
-    from .settings import REPO_ROOT
+    from ..settings import REPO_ROOT
 
     report = BenchReport()
     questions = questions_from_evals(REPO_ROOT / "evals")

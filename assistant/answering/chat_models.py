@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import SettingsError
-from .settings import Settings
+from ..errors import SettingsError
+from ..settings import Settings
 
 DEFAULT_MODELS = {"ollama": "llama3.2", "openai": "gpt-4o-mini"}
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .vocabulary import normalise
+from .lexicon import normalise
 
 TriageStatus = Literal["ok", "referral", "out_of_scope"]
 

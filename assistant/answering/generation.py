@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .library import Library
-from .prompts import texts
-from .records import Citation
-from .settings import Settings
+from ..knowledge.library import Library
+from ..prompts import texts
+from ..records import Citation
+from ..settings import Settings
 from .verification import Sentence, Verdict, check_sentence, judge, renumber_markers, split_sentences, titles_of
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Generator:
         self.t = texts(str(settings.prompts_dir), "llm.yaml")
 
     def close(self) -> None:
-        from .models import close_model
+        from .chat_models import close_model
 
         close_model(self.model)
 

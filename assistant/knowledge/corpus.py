@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
-from .records import GENERAL_SECTION_ID, KINDS, Document, Passage, Section, SectionTags
-from .rules import first_words, rule_kind, sentence_spans, trim
+from ..errors import CorpusError
+from ..records import GENERAL_SECTION_ID, KINDS, Document, Passage, Section, SectionTags
+from .sentences import first_words, rule_kind, sentence_spans, trim
 
 SIDECAR_SUFFIX = ".meta.yaml"
 _INTRO_LINE = re.compile(r"^[ \t,]")  # the article's method intros start with a space or ", "

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .library import Library
-from .records import Reply
+from ..knowledge.library import Library
+from ..records import Reply
+from .lexicon import Facets, normalise
 from .retrieval import Retrieval
-from .vocabulary import Facets, normalise
 
 Intent = Literal["howto", "safety", "which", "detail", "compare"]
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import BackstretchError
+from ..errors import BackstretchError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from .library import Library
-from .records import Citation
+from ..knowledge.library import Library
+from ..records import Citation
 
 _MARKS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IndexUnavailable
-from .records import Document, Passage
-from .settings import Settings, configure_offline
+from ..errors import IndexUnavailable
+from ..records import Document, Passage
+from ..settings import Settings, configure_offline
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .intent import Plan, detail_pattern
-from .library import Library
-from .prompts import Prompts
-from .records import Citation, Passage, Section
-from .retrieval import Retrieval
-from .safety import Triage
+from ..knowledge.library import Library
+from ..prompts import Prompts
+from ..records import Citation, Passage, Section
+from ..understanding.intent import Plan, detail_pattern
+from ..understanding.retrieval import Retrieval
+from ..understanding.triage import Triage
 
 # Sentences that speak about risk without being warnings ("rotation tends to be a safer … motion").
 _RISK_WORDING = re.compile(r"\b(safe|safer|safely|risk\w*|forgiving|careful|aggressive\w*|injur\w*|limited motion)\b",

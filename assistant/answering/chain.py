@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from ..errors import CitationError
+from ..knowledge.library import Library
+from ..records import Reply
+from ..settings import Settings
+from ..understanding.intent import Plan, last_focus, plan
+from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
+from ..understanding.retrieval import HybridRetriever, Retrieval
+from ..understanding.spelling import Speller, english_words, vocabulary
+from ..understanding.triage import Triage, about_other_body_part, triage
 from . import citations
-from .answer import Composer, Draft
-from .errors import CitationError
+from .chat_models import is_unreachable
+from .compose import Composer, Draft
 from .generation import Generation, Generator
-from .intent import Plan, last_focus, plan
-from .library import Library
-from .models import is_unreachable
-from .records import Reply
-from .retrieval import HybridRetriever, Retrieval
-from .safety import Triage, about_other_body_part, triage
-from .settings import Settings
-from .spelling import Speller, english_words, vocabulary
-from .vocabulary import EQUIPMENT, POSITIONS, REGIONS, any_phrase, normalise
 
 log = logging.getLogger(__name__)
 _DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"

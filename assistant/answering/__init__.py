@@ -1,0 +1,1 @@
+"""Composing a grounded answer: compose, generation, verification, citations, chain (wiring only)."""

@@ -1,0 +1,1 @@
+"""How people reach the assistant: the CLI, the web page and its feedback store."""

@@ -1,0 +1,1 @@
+"""Building the index: article → passages (sentences, corpus, library) → vectors (embeddings, index, ingest)."""

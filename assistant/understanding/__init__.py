@@ -1,0 +1,1 @@
+"""What the question is: validation, spelling, lexicon, triage, scope, retrieval, intent."""
