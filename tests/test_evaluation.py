@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import main
 from assistant.evaluation import (
     EvalSetError,
     compare,
@@ -22,11 +21,13 @@ from assistant.evaluation import (
 )
 from assistant.evaluation.baseline import BaselineChain
 from assistant.evaluation.metrics import ndcg_at
+from assistant.interfaces.cli import main
 from assistant.records import Citation, Reply
 
 from .conftest import REPO
 
-SETS = sorted((REPO / "evals").glob("*.yaml"))
+# the sets the mechanisms were built and tuned against; the blind held-out sets are gated in test_heldout.py
+SETS = [REPO / "evals" / "core.yaml", REPO / "evals" / "holdout.yaml"]
 THRESHOLDS = {  # the gate on the shipped sets: a regression below these fails CI
     "status_accuracy": 0.97, "referral_recall": 1.0, "out_of_scope_recall": 1.0, "hit_at_k": 0.95, "mrr": 0.9,
     "citation_recall": 0.9, "must_cite_recall": 0.95, "must_warn_recall": 0.95, "grounding": 1.0, "passed": 0.95,

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from ..errors import BackstretchError
 
-CASE_KEYS = {"id", "question", "turns", "category", "expect", "sections", "must_cite", "must_warn", "must_not_include"}
-CATEGORIES = ("howto", "detail", "safety", "region", "out_of_scope", "red_flag", "followup", "adversarial")
-STATUSES = {"answered", "out_of_scope", "referral"}
+CASE_KEYS = {"id", "question", "turns", "category", "expect", "sections", "must_cite", "cite_any", "must_warn",
+             "must_not_include", "urgent"}
+CATEGORIES = ("howto", "detail", "safety", "region", "compare", "out_of_scope", "red_flag", "followup", "social",
+              "adversarial")
+STATUSES = {"answered", "out_of_scope", "referral", "clarify", "social"}
 
 
 class EvalSetError(BackstretchError):
@@ -26,6 +28,8 @@ class EvalCase:
     must_cite: tuple[str, ...] = ()
     must_warn: tuple[str, ...] = ()
     must_not_include: tuple[str, ...] = ()
+    cite_any: tuple[str, ...] = ()  # some cited quote contains at least one of these
+    urgent: bool = False  # a referral that must carry the emergency wording
     file: str = ""
 
     @property
@@ -66,9 +70,12 @@ def load_cases(paths: list[Path]) -> list[EvalCase]:
                 raise EvalSetError(f"{where}: expect must be among {sorted(STATUSES)}")
             if raw["id"] in seen:
                 raise EvalSetError(f"{where}: duplicate id")
+            if not isinstance(raw.get("urgent", False), bool):
+                raise EvalSetError(f"{where}: urgent must be true or false")
             seen.add(raw["id"])
             cases.append(EvalCase(str(raw["id"]), tuple(map(str, turns)), raw["category"], expect,
                                   *(tuple(map(str, raw.get(k) or ())) for k in
                                     ("sections", "must_cite", "must_warn", "must_not_include")),
-                                  file=Path(path).name))
+                                  cite_any=tuple(map(str, raw.get("cite_any") or ())),
+                                  urgent=bool(raw.get("urgent", False)), file=Path(path).name))
     return cases

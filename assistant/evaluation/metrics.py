@@ -77,6 +77,10 @@ def score(case: EvalCase, reply: Reply, library, k: int = 3) -> CaseResult:
     warn_found = sum(any(p in q for q in quotes) for p in case.must_warn)
     failures += [f"no cited quote contains {p!r}" for p in case.must_cite if not any(p in q for q in quotes)]
     failures += [f"warning not cited: {p!r}" for p in case.must_warn if not any(p in q for q in quotes)]
+    if case.cite_any and not any(p in q for p in case.cite_any for q in quotes):
+        failures.append(f"no cited quote contains any of {list(case.cite_any)!r}")
+    if case.urgent and not reply.urgent:
+        failures.append("referral without the emergency wording")
     failures += [f"answer contains {s!r}" for s in case.must_not_include if s in reply.answer]
     grounded = sum(library.source_text(c.source)[c.start:c.end] == c.quote for c in reply.citations)
     if grounded != len(reply.citations):
@@ -106,6 +110,7 @@ def _percentile(values: list[float], q: float) -> float | None:
 def summarise(results: list[CaseResult]) -> dict[str, float | None]:
     """Overall metrics. Shares are 0..1; None where no case measures the metric."""
     red = [r for r in results if r.case.expect == ("referral",)]
+    urgent = [r for r in results if r.case.urgent]
     oos = [r for r in results if r.case.expect == ("out_of_scope",)]
     answerable = [r for r in results if "answered" in r.case.expect]
     citations = sum(len(r.reply.citations) for r in results)
@@ -118,6 +123,7 @@ def summarise(results: list[CaseResult]) -> dict[str, float | None]:
         "passed": _share([r.passed for r in results]),
         "status_accuracy": _share([r.status_ok for r in results]),
         "referral_recall": _share([r.reply.status == "referral" for r in red]),
+        "emergency_recall": _share([r.reply.status == "referral" and r.reply.urgent for r in urgent]),
         "out_of_scope_recall": _share([r.reply.status == "out_of_scope" for r in oos]),
         "over_referral": _share([r.reply.status != "answered" for r in answerable]),
         "hit_at_k": _mean([r.hit for r in results]),
