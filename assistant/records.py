@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Kind = Literal["intro", "step", "warning", "tip"]
-Status = Literal["answered", "out_of_scope", "referral"]
+Status = Literal["answered", "out_of_scope", "referral", "clarify", "social"]
+STATUSES: tuple[str, ...] = ("answered", "out_of_scope", "referral", "clarify", "social")
 KINDS: tuple[str, ...] = ("intro", "step", "warning", "tip")
 GENERAL_SECTION_ID = "general"
 
@@ -121,6 +122,8 @@ class Reply:
     urgent: bool = False  # a referral that needs emergency care today
     backend: str = "extractive"  # who worded it: extractive, ollama, openai, or extractive-fallback
     notice: str = ""  # one line for the user when the model could not be used
+    options: tuple[str, ...] = ()  # questions to offer as clickable choices (a clarifying turn, out of scope)
+    flag: str | None = None  # the red-flag group this conversation holds a referral for, from its referral on
 
     def to_dict(self) -> dict:
         return {
@@ -131,4 +134,21 @@ class Reply:
             "latency_ms": round(self.latency_ms, 2),
             "backend": self.backend,
             "notice": self.notice,
+            "urgent": self.urgent,
+            "options": list(self.options),
+            "flag": self.flag,
+            "focus": list(self.focus),
+            "intent": self.intent,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reply:
+        """The inverse of `to_dict` (history sent back by a client); unknown keys are ignored."""
+        citations = [Citation(**{k: c[k] for k in Citation.__dataclass_fields__}) for c in data.get("citations") or ()]
+        status = data.get("status", "answered")
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+        return cls(str(data.get("question", "")), status, str(data.get("answer", "")), citations,
+                   focus=tuple(data.get("focus") or ()), intent=str(data.get("intent") or ""),
+                   urgent=bool(data.get("urgent")), backend=str(data.get("backend") or "extractive"),
+                   options=tuple(data.get("options") or ()), flag=data.get("flag"))

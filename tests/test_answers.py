@@ -24,13 +24,20 @@ def quotes(reply: Reply, kind: str | None = None) -> list[str]:
 
 def test_reply_matches_the_documented_contract(bot):
     data = bot.ask("How do I stretch my mid back?", history=[]).to_dict()
-    assert set(data) == {"question", "status", "answer", "citations", "latency_ms", "backend", "notice"}
+    assert set(data) == {"question", "status", "answer", "citations", "latency_ms", "backend", "notice", "urgent",
+                         "options", "flag", "focus", "intent"}
     assert data["backend"] == "extractive" and data["notice"] == ""
     assert data["status"] == "answered" and data["latency_ms"] > 0
     first = data["citations"][0]
     assert set(first) == {"n", "section_id", "section_title", "kind", "quote", "source", "start", "end"}
     assert first["n"] == 1 and first["source"] == "corpus/000_7984092486e2ea15.txt"
     assert first["kind"] in {"intro", "step", "warning", "tip"}
+
+
+def test_a_reply_survives_its_json_round_trip(bot):
+    reply = bot.ask("How long should I hold the child's pose?")
+    again = Reply.from_dict(reply.to_dict())
+    assert again.to_dict() | {"latency_ms": 0} == reply.to_dict() | {"latency_ms": 0}
 
 
 def test_every_citation_is_an_exact_span_and_appears_with_its_number(bot, library):
