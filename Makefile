@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --quiet --disable-pip-version-check
 QUESTION ?= How do I stretch my mid back?
+# Installed without their dependency pins (spacy<3.8 on Python 3.11); see pyproject.toml.
+MEDSPACY := medspacy==1.3.1 PyRuSH==1.0.13
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -18,6 +20,7 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e .
+	$(PIP) install --no-deps $(MEDSPACY)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
