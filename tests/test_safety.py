@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understanding.triage import about_other_body_part, triage
+from assistant.understanding.scope import about_other_body_part
+from assistant.understanding.triage import triage
 
 
 @pytest.mark.parametrize("question, group", [

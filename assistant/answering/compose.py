@@ -83,6 +83,14 @@ class Composer:
         reason = self.p.render(f"reason_{triage.group}")
         return self.p.render("referral_emergency" if triage.emergency else "referral", reason=reason)
 
+    def held_referral(self, triage: Triage) -> str:
+        """A later request for a move, in a conversation that was referred: a reminder of why, no move."""
+        reason = self.p.render(f"reason_{triage.group}")
+        return self.p.render("referral_held_emergency" if triage.emergency else "referral_held", reason=reason)
+
+    def suggestions(self) -> list[str]:
+        return self.p.list("suggestions")
+
     def out_of_scope(self, reason: str | None = None) -> str:
         lines = [self.p.render("out_of_scope")]
         if reason and self.p.has(f"out_of_scope_{reason}"):

@@ -9,6 +9,7 @@ from typing import Literal
 
 from ..knowledge.library import Library
 from ..records import Reply
+from .conversation import last_focus
 from .lexicon import Facets, normalise
 from .retrieval import Retrieval
 
@@ -64,14 +65,6 @@ class Plan:
     detail: str | None = None
     followup: bool = False
     matched: bool = True  # for "which": some method fits every facet asked for
-
-
-def last_focus(history: Sequence[Reply]) -> tuple[tuple[str, ...], str]:
-    """The methods in play and the intent of the latest answered turn."""
-    for reply in reversed(history):
-        if reply.status == "answered" and reply.focus:
-            return reply.focus, reply.intent
-    return (), ""
 
 
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.

@@ -1,0 +1,299 @@
+"""Clinical reading of a question with medspaCy: red-flag concepts (TargetMatcher) and their context (ConText).
+
+The concepts come from lexicon/red_flags.yaml, the context rules from lexicon/context.yaml, the lemmas from
+lexicon/lemmas.yaml. medspaCy is imported the first time a question is read (about 1 s), never for `--help`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import warnings
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..errors import SettingsError
+from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, pattern_words
+
+DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT"})
+CATEGORIES = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "OTHER_EXPERIENCER", "TRANSIENT", "INTENTIONAL",
+              "CHRONIC", "PSEUDO", "TERMINATE"}
+_DECADES = {"fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80, "nineties": 90}
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One sign: a red flag of a SAFETY.md group, or a part that is one only in a combination (group None)."""
+
+    id: str
+    label: str
+    group: str | None
+    emergency: bool
+    patterns: tuple[str, ...]
+    ignore_when: frozenset[str]
+    should_match: tuple[str, ...] = ()
+    should_not_match: tuple[str, ...] = ()
+
+    @property
+    def label_upper(self) -> str:
+        return self.id.upper()
+
+
+@dataclass(frozen=True)
+class Combination:
+    group: str
+    label: str
+    when: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContextRuleSpec:
+    literal: str
+    category: str
+    direction: str
+    pattern: str
+    max_scope: int | None = None
+    allowed: tuple[str, ...] = ()
+    not_across: tuple[str, ...] = ()
+    tight_before: int | None = None
+    needs_before: tuple[str, ...] = ()
+
+
+@dataclass
+class RedFlagLexicon:
+    """Everything lexicon/ says about red flags, checked at load."""
+
+    concepts: dict[str, Concept]
+    combinations: list[Combination]
+    older_than: int
+    mover_other: tuple[str, ...]
+    mover_self: tuple[str, ...]
+    not_signs: tuple[str, ...]
+    sets: dict[str, list[str]]
+    context: list[ContextRuleSpec]
+    context_examples: list[dict]
+    rewrites: dict[str, str]
+    lemmas: dict[str, str]
+    emergency_groups: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def load(cls, folder: Path) -> RedFlagLexicon:
+        return _load(str(Path(folder).resolve()))
+
+
+def _yaml(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping")
+    return data
+
+
+def _concept(raw: dict, group: str | None, emergency: bool, where: str) -> Concept:
+    if not raw.get("id") or not raw.get("patterns"):
+        raise SettingsError(f"{where}: a concept needs an id and patterns")
+    ignore = raw.get("ignore_when")
+    if ignore is None:
+        ignore_set = set(DEFAULT_IGNORE) | (set() if raw.get("history_counts") else {"HISTORICAL"})
+    else:
+        ignore_set = set(ignore)
+    if ignore_set - CATEGORIES:
+        raise SettingsError(f"{where} {raw['id']}: unknown ConText category {sorted(ignore_set - CATEGORIES)[0]!r}")
+    return Concept(raw["id"], raw.get("label", raw["id"]), group, emergency, tuple(raw["patterns"]),
+                   frozenset(ignore_set), tuple(raw.get("should_match") or ()),
+                   tuple(raw.get("should_not_match") or ()))
+
+
+@cache
+def _load(folder: str) -> RedFlagLexicon:
+    base = Path(folder)
+    flags, ctx, words = _yaml(base / "red_flags.yaml"), _yaml(base / "context.yaml"), _yaml(base / "lemmas.yaml")
+    concepts: dict[str, Concept] = {}
+    emergency_groups = set()
+    for group, spec in (flags.get("groups") or {}).items():
+        if spec.get("emergency"):
+            emergency_groups.add(group)
+        for raw in spec.get("concepts") or ():
+            c = _concept(raw, group, bool(spec.get("emergency")), f"red_flags.yaml {group}")
+            concepts[c.id] = c
+    for raw in flags.get("parts") or ():
+        c = _concept(raw, None, False, "red_flags.yaml parts")
+        concepts[c.id] = c
+    combos = [Combination(c["group"], c.get("label", c["group"]), tuple(c["when"]))
+              for c in flags.get("combinations") or ()]
+    for combo in combos:
+        missing = [w for w in combo.when if w not in concepts]
+        if missing:
+            raise SettingsError(f"red_flags.yaml combination {combo.group}: no concept {missing[0]!r}")
+    rules = []
+    for raw in ctx.get("rules") or ():
+        if raw.get("category") not in CATEGORIES:
+            raise SettingsError(f"context.yaml rule {raw.get('literal')!r}: unknown category {raw.get('category')!r}")
+        rules.append(ContextRuleSpec(raw["literal"], raw["category"], raw.get("direction", "BIDIRECTIONAL"),
+                                     raw["pattern"], raw.get("max_scope"), tuple(raw.get("allowed") or ()),
+                                     tuple(raw.get("not_across") or ()), raw.get("tight_before"),
+                                     tuple(raw.get("needs_before") or ())))
+    lexicon = RedFlagLexicon(concepts, combos, int(flags.get("older_than", 50)), tuple(flags.get("mover_other") or ()),
+                             tuple(flags.get("mover_self") or ()), tuple(flags.get("not_signs") or ()),
+                             {k: list(v) for k, v in (flags.get("sets") or {}).items()}, rules,
+                             list(ctx.get("examples") or ()), dict(words.get("rewrite") or {}),
+                             dict(words.get("lemmas") or {}), frozenset(emergency_groups))
+    try:  # every pattern compiles, or the lexicon names the one that does not
+        for c in concepts.values():
+            for p in c.patterns:
+                compile_pattern(p, lexicon.sets)
+        for p in (*lexicon.mover_other, *lexicon.mover_self, *lexicon.not_signs):
+            compile_pattern(p, lexicon.sets)
+        for r in rules:
+            compile_pattern(r.pattern, lexicon.sets)
+    except PatternError as exc:
+        raise SettingsError(f"lexicon: {exc}") from None
+    return lexicon
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A sign found in the text, with the ConText categories that modify it."""
+
+    concept: str
+    text: str
+    flags: frozenset[str]
+
+    def age(self, older_than: int) -> bool:
+        """For an age mention: whether it says the person is older than `older_than`."""
+        numbers = [int(n) for n in re.findall(r"\d+", self.text)]
+        if numbers:
+            return any(older_than < n < 120 for n in numbers) or any(
+                f"{n}s" in self.text and n >= older_than for n in numbers)
+        decade = next((v for k, v in _DECADES.items() if k in self.text), None)
+        return decade >= older_than if decade is not None else True  # "elderly", "my nan"
+
+
+@dataclass(frozen=True)
+class Reading:
+    findings: tuple[Finding, ...]
+    mover_other: bool  # the question asks about a move for someone else
+
+
+MOVER = "MOVER_OTHER"
+MOVER_SELF = "MOVER_SELF"
+NOT_A_SIGN = "NOT_A_SIGN"
+
+
+class ClinicalReader:
+    """medspaCy over one question: which concepts it mentions, and whether each is negated, past, someone else's…"""
+
+    def __init__(self, lexicon: RedFlagLexicon) -> None:
+        self.lexicon = lexicon
+        self._nlp = None
+        self._lock = threading.Lock()
+        self._rewrite = Rewriter(lexicon.rewrites)
+        self._lemma: Lemmatiser | None = None
+
+    def _build(self):
+        with warnings.catch_warnings():  # medspacy switches every warning off at import; keep that inside here
+            warnings.simplefilter("ignore")
+            import medspacy  # noqa: F401  (registers the medspacy_* factories)
+            import spacy
+            from loguru import logger
+            from medspacy.context import ConTextRule
+            from medspacy.custom_tokenizer import create_medspacy_tokenizer
+            from medspacy.target_matcher import TargetRule
+        logger.disable("PyRuSH")
+        logging.getLogger("medspacy").setLevel(logging.WARNING)
+        lex = self.lexicon
+        compiled: list[list[dict]] = []
+        table = {k.lower(): v for k, v in lex.lemmas.items()}
+
+        def compiled_pattern(text: str) -> list[dict]:
+            """A pattern whose words are lemmas too ("numbness" asks for "numb"), as the tokens will carry."""
+            tokens = compile_pattern(text, lex.sets)
+            for spec in tokens:
+                lemma = spec.get("LEMMA")
+                if isinstance(lemma, str):
+                    spec["LEMMA"] = table.get(lemma, lemma)
+                elif isinstance(lemma, dict):
+                    spec["LEMMA"] = {"IN": sorted({table.get(w, w) for w in lemma["IN"]})}
+            compiled.append(tokens)
+            return tokens
+
+        nlp = spacy.blank("en")
+        nlp.tokenizer = create_medspacy_tokenizer(nlp)
+        nlp.add_pipe("sentencizer")
+        targets = []
+        for c in lex.concepts.values():
+            for p in c.patterns:
+                targets.append(TargetRule(p, c.label_upper, pattern=compiled_pattern(p), metadata={"concept": c.id}))
+        for label, phrases in ((MOVER, lex.mover_other), (MOVER_SELF, lex.mover_self), (NOT_A_SIGN, lex.not_signs)):
+            for p in phrases:
+                targets.append(TargetRule(p, label, pattern=compiled_pattern(p)))
+        rules = []
+        for r in lex.context:
+            rules.append(ConTextRule(r.literal, r.category, pattern=compiled_pattern(r.pattern), direction=r.direction,
+                                     max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
+                                     excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
+                                     on_modifies=_on_modifies(r)))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a matcher left without token patterns
+            # every concept's matches are kept, overlapping or not (read() picks the longest per concept), so one
+            # sign never hides another; ConText reads the same span group
+            nlp.add_pipe("medspacy_target_matcher", config={"result_type": "group", "prune": False}).add(targets)
+            nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group"}).add(rules)
+        self._lemma = Lemmatiser(table, pattern_words(compiled))
+        return nlp
+
+    def read(self, text: str) -> Reading:
+        with self._lock:  # spaCy pipelines are not promised to be thread-safe; a question takes ~1 ms
+            if self._nlp is None:
+                self._nlp = self._build()
+            nlp, lemma = self._nlp, self._lemma
+            assert lemma is not None
+            doc = nlp.make_doc(self._rewrite(text))
+            for token in doc:
+                token.lemma_ = lemma(token.text)
+            for _, component in nlp.pipeline:
+                doc = component(doc)
+            from spacy.util import filter_spans
+
+            by_label: dict[str, list] = {}
+            for span in doc.spans.get("medspacy_spans", ()):
+                by_label.setdefault(span.label_, []).append(span)
+            hidden = by_label.pop(NOT_A_SIGN, [])
+            mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
+            by_label.pop(MOVER_SELF, None)
+            findings = []
+            for spans in by_label.values():
+                for span in filter_spans(spans):  # the longest match of each concept
+                    if any(h.start <= span.start and span.end <= h.end for h in hidden):
+                        continue
+                    flags = frozenset(m.category for m in span._.modifiers)
+                    findings.append(Finding(span._.target_rule.metadata["concept"], span.text, flags))
+        return Reading(tuple(findings), mover)
+
+
+def _on_modifies(rule: ContextRuleSpec):
+    blockers = {w.lower() for w in rule.not_across}
+    needs = {w.lower() for w in rule.needs_before}
+
+    def modifies(target, modifier, between) -> bool:
+        if modifier.start < target.end and target.start < modifier.end:
+            return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says
+        if blockers and any(t.lower_ in blockers for t in between):
+            return False
+        if rule.tight_before is not None and target.end <= modifier.start:
+            gap = target.doc[target.end:modifier.start]
+            if len(gap) > rule.tight_before or any(t.is_punct for t in gap):
+                return False
+        if needs:
+            before = target.doc[max(target.start - 3, 0):target.start]
+            if not any(t.lower_ in needs for t in before):
+                return False
+        return True
+
+    return modifies

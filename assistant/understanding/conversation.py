@@ -1,0 +1,69 @@
+"""What the conversation so far brings to a turn: the history as Replies, the methods in focus, a held referral."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..records import Reply
+
+if TYPE_CHECKING:
+    from .triage import Triage, Triager
+
+
+def as_history(items: Iterable[Any]) -> list[Reply]:
+    """Replies from what a caller holds: Reply objects, `Reply.to_dict()` dicts, or LangChain messages
+    (each human message with the AI message after it as one turn)."""
+    history: list[Reply] = []
+    pending: str | None = None
+    for item in items:
+        if isinstance(item, Reply):
+            history.append(item)
+        elif isinstance(item, dict) and ("status" in item or "answer" in item):
+            history.append(Reply.from_dict(item))
+        else:
+            role, content = _message(item)
+            if role in ("human", "user"):
+                if pending is not None:
+                    history.append(Reply(pending, "answered", ""))
+                pending = content
+            elif role in ("ai", "assistant") and pending is not None:
+                history.append(Reply(pending, "answered", content))
+                pending = None
+    if pending is not None:
+        history.append(Reply(pending, "answered", ""))
+    return history
+
+
+def _message(item: Any) -> tuple[str, str]:
+    if isinstance(item, dict):
+        role, content = item.get("role") or item.get("type"), item.get("content")
+    else:
+        role, content = getattr(item, "type", None), getattr(item, "content", None)
+    if not isinstance(role, str) or not isinstance(content, str):
+        raise TypeError(f"history items must be Replies, reply dicts or chat messages, got {type(item).__name__}")
+    return role, content
+
+
+def last_focus(history: Sequence[Reply]) -> tuple[tuple[str, ...], str]:
+    """The methods in play and the intent of the latest answered turn."""
+    for reply in reversed(history):
+        if reply.status == "answered" and reply.focus:
+            return reply.focus, reply.intent
+    return (), ""
+
+
+def held_referral(history: Sequence[Reply], triager: Triager) -> Triage | None:
+    """The referral an earlier turn of this conversation gave, which still holds: from the replies' own state
+    where they carry it, else by triaging the earlier questions again (a client that kept only the text)."""
+    from .triage import Triage
+
+    for reply in reversed(history):
+        if reply.flag:
+            urgent = reply.urgent or any(r.urgent for r in history if r.flag == reply.flag)
+            return Triage("referral", reply.flag, urgent, None, "held")
+    for reply in reversed(history):
+        found = triager.red_flag(reply.question)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,111 @@
+"""The lexicon's compact pattern notation, compiled to spaCy token patterns, and how casual words are lemmatised.
+
+Hand-written because spaCy's own lookup lemmatizer needs the 98 MB spacy-lookups-data tables and is
+case-sensitive, while the few hundred words our patterns use fit in lexicon/lemmas.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# A gap never crosses the end of a sentence or a "but": the clause it joins must be one thought.
+_GAP_STOP = [".", "!", "?", ";", "but", "however", "although", "though"]
+_DEFAULT_GAP = 3
+_ENDINGS = ("ing", "ed", "es", "s", "ly", "y", "d", "er", "ness")
+
+
+class PatternError(ValueError):
+    """A pattern in the lexicon that cannot be compiled; the message names it."""
+
+
+def compile_pattern(text: str, sets: dict[str, list[str]]) -> list[dict]:
+    """`"@numb ~4 inner thigh"` → spaCy token-pattern dicts (see lexicon/red_flags.yaml for the notation)."""
+    tokens: list[dict] = []
+    for raw in text.split():
+        optional = raw.endswith("?") and len(raw) > 1 and not raw.startswith("/")
+        word = raw[:-1] if optional else raw
+        if word.startswith("~"):
+            width = int(word[1:]) if word[1:] else _DEFAULT_GAP
+            tokens.append({"LOWER": {"NOT_IN": _GAP_STOP}, "OP": f"{{0,{width}}}"})
+            continue
+        if word == "#":
+            spec: dict = {"LIKE_NUM": True}
+        elif word.startswith("/") and word.endswith("/") and len(word) > 2:
+            spec = {"LOWER": {"REGEX": f"^(?:{word[1:-1]})$"}}
+        else:
+            lemmas: list[str] = []
+            for alt in word.split("|"):
+                if alt.startswith("@"):
+                    if alt[1:] not in sets:
+                        raise PatternError(f"pattern {text!r}: no word set named {alt[1:]!r}")
+                    lemmas += sets[alt[1:]]
+                elif alt:
+                    lemmas.append(alt)
+            if not lemmas:
+                raise PatternError(f"pattern {text!r}: empty alternative in {raw!r}")
+            spec = {"LEMMA": lemmas[0]} if len(lemmas) == 1 else {"LEMMA": {"IN": lemmas}}
+        if optional:
+            spec["OP"] = "?"
+        tokens.append(spec)
+    # optional tokens and gaps at the edges would only stretch a match over its neighbours (a cue that swallows
+    # the sign it should modify no longer modifies it)
+    while tokens and tokens[0].get("OP"):
+        tokens.pop(0)
+    while tokens and tokens[-1].get("OP"):
+        tokens.pop()
+    if not tokens:
+        raise PatternError(f"pattern {text!r} matches nothing of its own")
+    return tokens
+
+
+def pattern_words(patterns: Iterable[list[dict]]) -> set[str]:
+    """Every lemma the compiled patterns ask for: what the lemmatiser tries to reduce a word to."""
+    words: set[str] = set()
+    for pattern in patterns:
+        for spec in pattern:
+            lemma = spec.get("LEMMA")
+            if isinstance(lemma, str):
+                words.add(lemma)
+            elif isinstance(lemma, dict):
+                words.update(lemma.get("IN", ()))
+    return words
+
+
+@dataclass
+class Lemmatiser:
+    """Lower-cased word → lemma: the table first, else the word less a regular ending when that is a known lemma."""
+
+    table: dict[str, str]
+    known: set[str] = field(default_factory=set)
+
+    def __call__(self, word: str) -> str:
+        word = word.lower()
+        if word in self.table:
+            return self.table[word]
+        if word in self.known:
+            return word
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                stem = word[: -len(ending)]
+                for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else ""):
+                    if candidate and candidate in self.known:
+                        return candidate
+        return word
+
+
+class Rewriter:
+    """Whole-word rewrites of lower-cased text ("can't" → "can not"), longest phrase first."""
+
+    def __init__(self, rewrites: dict[str, str]) -> None:
+        self.rewrites = {k.lower(): v for k, v in rewrites.items()}
+        alternatives = sorted(self.rewrites, key=len, reverse=True)
+        self._rx = re.compile(r"(?<![\w'’])(" + "|".join(map(re.escape, alternatives)) + r")(?![\w'’])") \
+            if alternatives else None
+
+    def __call__(self, text: str) -> str:
+        text = text.lower().replace("’", "'").replace("‘", "'")
+        if self._rx is None:
+            return text
+        return self._rx.sub(lambda m: self.rewrites[m.group(1)], text)

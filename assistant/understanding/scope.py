@@ -1,0 +1,76 @@
+"""Whether the article answers a question: the one place scope is decided.
+
+Asks the article cannot answer (changing the assistant's instructions, medication) and questions about other
+joints are out of scope; `in_scope` decides for everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..records import Reply
+from .conversation import last_focus
+from .lexicon import REGIONS, any_phrase, normalise
+from .retrieval import Retrieval
+
+# Words that put a question on the article's ground (a back, a stretch, a named kind of move).
+_DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
+                     r"sacroiliac|muscles?|tension|tight\w*|stiff\w*|pose|hug|roller|chiropract\w*|osteopath\w*|"
+                     r"methods?|moves?|exercises?|techniques?|twist\w*|rotat\w*|arch\w*|extension)\b")
+
+OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
+    "instructions": (
+        r"\b(ignore|disregard|forget)\b[^.?!]{0,30}\b(instructions?|rules|prompts?|guidelines|directions)\b",
+        r"\bsystem prompt\b|\byour (prompt|instructions|rules|configuration)\b",
+        r"\b(reveal|show|print|repeat|tell me|output)\b[^.?!]{0,20}\b(prompt|instructions|hidden)\b",
+        r"\b(developer mode|jailbreak|dan mode)\b|\bpretend (you are|to be)\b|\byou are now\b|\bact as (a|an)\b",
+    ),
+    "medication": (
+        r"\b(ibuprofen|advil|motrin|tylenol|paracetamol|acetaminophen|naproxen|aleve|aspirin|diclofenac|codeine|tramadol|oxycodone|opioids?|gabapentin|cyclobenzaprine)\b",
+        r"\b(painkillers?|pain ?killers?|pain medication|muscle relaxants?|medications?|medicines?|meds|pills?|tablets?|dosage|doses?|milligrams?|supplements?)\b",
+        r"\b\d+\s?mg\b",
+    ),
+}
+# "back" as a body part ("my back", "lower back"), not as in "pop it back in place"
+_BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entire|his|her|and|or)[- ]back\b|"
+                         r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
+                         r"\b(spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac)\b")
+# Joints the article never uses to describe a move, asked about as the thing to treat.
+_OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?|shoulders?(?! blades?))"
+OTHER_BODY_PARTS = re.compile(
+    r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
+    r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + r"\b"
+    r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
+
+
+def about_other_body_part(text: str) -> bool:
+    """A question about another joint, as the thing to treat, that never mentions the back or spine."""
+    text = normalise(text)
+    return bool(OTHER_BODY_PARTS.search(text)) and not _BACK_WORDS.search(text)
+
+
+def out_of_scope_reason(question: str) -> tuple[str, str] | None:
+    """(reason, matched text) when the question asks for something the article never gives."""
+    text = normalise(question)
+    for reason, patterns in OUT_OF_SCOPE.items():
+        for pattern in patterns:
+            m = re.search(pattern, text)
+            if m:
+                return reason, m.group(0)
+    return None
+
+
+def in_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float) -> bool | str:
+    """True when the article can answer; else the out-of-scope reason ("" for the general one)."""
+    if about_other_body_part(text) and not retrieval.facets.named:
+        return "other_joint"
+    text = normalise(text)
+    if _DOMAIN.search(text) or any(any_phrase(text, words) for words in (*REGIONS.values(),)):
+        return True
+    asked = retrieval.facets
+    if asked.named or asked.any_filter:  # a named method, or "what can I do by myself / at my desk?"
+        return True
+    if last_focus(history)[0] and len(text.split()) <= 12:
+        return True
+    return True if retrieval.best_similarity >= min_relevance else ""
