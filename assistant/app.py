@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from .records import Reply
 from .settings import Settings
@@ -58,7 +59,11 @@ class Assistant:
             from .answering.generation import Generator
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
-        chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator)
+        from .understanding.router import Router, RouteTable
+
+        router = Router(RouteTable.load(settings.lexicon_dir), embeddings, Path(settings.data_dir) / "cache")
+        chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator,
+                            router=router)
         if hasattr(embeddings, "warm"):
             embeddings.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
@@ -71,7 +76,7 @@ class Assistant:
         settings = settings or self.settings
         old = self._chain
         chain = AnswerChain(settings, self.library, old.retriever, old.composer,
-                            Generator(settings, self.library, chat_model))
+                            Generator(settings, self.library, chat_model), old.triager, old.router)
         return Assistant(settings, self.library, self.index, chain)
 
     def close(self) -> None:

@@ -20,7 +20,8 @@ from ..understanding.conversation import as_history, held_referral
 from ..understanding.intent import Plan, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridRetriever, Retrieval
-from ..understanding.scope import in_scope
+from ..understanding.router import Router
+from ..understanding.scope import decide_scope
 from ..understanding.spelling import Speller, english_words, vocabulary
 from ..understanding.triage import Triage, Triager
 from . import citations
@@ -54,7 +55,8 @@ class AnswerChain:
     """The steps of the chain, and the one pipeline that runs them."""
 
     def __init__(self, settings: Settings, library: Library, retriever: HybridRetriever, composer: Composer,
-                 generator: Generator | None = None, triager: Triager | None = None) -> None:
+                 generator: Generator | None = None, triager: Triager | None = None,
+                 router: Router | None = None) -> None:
         self.settings = settings
         self.library = library
         self.retriever = retriever
@@ -65,6 +67,7 @@ class AnswerChain:
 
             triager = default_triager(str(settings.lexicon_dir))
         self.triager = triager
+        self.router = router  # None: scope from the article's words and passage similarity alone
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
         self.speller = Speller(vocabulary(words), known=english_words)
@@ -133,9 +136,11 @@ class AnswerChain:
 
     def _scope(self, turn: Turn) -> None:
         assert turn.retrieval is not None
-        verdict = in_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance)
-        if verdict is not True:
-            self._out_of_scope(turn, verdict or None)
+        scope = decide_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance, self.router)
+        if scope.kind == "social":
+            self._reply(turn, "social", self.composer.social(scope.reason), intent="social")
+        elif scope.kind == "out_of_scope":
+            self._out_of_scope(turn, scope.reason or None)
 
     def _plan(self, turn: Turn) -> None:
         assert turn.retrieval is not None

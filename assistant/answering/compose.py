@@ -88,6 +88,10 @@ class Composer:
         reason = self.p.render(f"reason_{triage.group}")
         return self.p.render("referral_held_emergency" if triage.emergency else "referral_held", reason=reason)
 
+    def social(self, route: str) -> str:
+        """A short reply to a greeting, thanks, goodbye or "who are you?"; it leaves the conversation's focus alone."""
+        return self.p.render(f"social_{route}" if self.p.has(f"social_{route}") else "social_greeting")
+
     def suggestions(self) -> list[str]:
         return self.p.list("suggestions")
 

@@ -306,12 +306,16 @@ class VectorIndex:
         The vectors are unit length, so cosine similarity is a dot product: the same ranking Chroma's HNSW
         (cosine space) gives for a collection this small, without a round trip per question.
         """
+        return self.query_vector(self.embeddings.embed_query(text), k)
+
+    def query_vector(self, vector, k: int) -> list[DenseHit]:
+        """`query` for a question already embedded (the router reads the same vector)."""
         import numpy as np
 
         ids, matrix = self.vectors()
         if not ids:
             return []
-        sims = matrix @ np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+        sims = matrix @ np.asarray(vector, dtype=np.float32)
         top = np.argsort(-sims)[: min(k, len(ids))]
         return [DenseHit(ids[i], float(sims[i])) for i in top]
 

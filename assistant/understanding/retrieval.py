@@ -35,6 +35,7 @@ class Retrieval:
     passage_scores: dict[str, float]
     best_similarity: float  # highest dense cosine similarity: how on-topic the question is
     facets: Facets = field(default_factory=Facets)  # what the question asks for, read once for the whole chain
+    vector: list[float] | None = None  # the question's embedding, for routing without a second encode
 
     def section_ids(self) -> list[str]:
         return [h.section.id for h in self.sections]
@@ -106,7 +107,8 @@ class HybridRetriever(BaseRetriever):
 
     def search(self, question: str) -> Retrieval:
         query = expand(question)
-        dense = self.index.query(query, self.candidates)
+        vector = self.index.embeddings.embed_query(query)
+        dense = self.index.query_vector(vector, self.candidates)
         lexical = self.bm25.ranked(query, self.candidates)
         fused = fuse([[h.passage_id for h in dense], [pid for pid, _ in lexical]], self.rrf_k)
         asked = facets(question, self.library.sections)
@@ -127,7 +129,7 @@ class HybridRetriever(BaseRetriever):
                 by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
         best = max((h.similarity for h in dense), default=0.0)
-        return Retrieval(question, ranked, fused, best, asked)
+        return Retrieval(question, ranked, fused, best, asked, vector)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         result = self.search(query)

@@ -1,18 +1,21 @@
 """Whether the article answers a question: the one place scope is decided.
 
-Asks the article cannot answer (changing the assistant's instructions, medication) and questions about other
-joints are out of scope; `in_scope` decides for everything else.
+Asks the article cannot answer (changing the assistant's instructions, medication, what to buy, trivia…) and
+questions about other joints are out of scope; greetings and thanks are social turns; `decide_scope` decides.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from ..records import Reply
 from .conversation import last_focus
 from .lexicon import REGIONS, any_phrase, normalise
 from .retrieval import Retrieval
+from .router import Router
 
 # Words that put a question on the article's ground (a back, a stretch, a named kind of move).
 _DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
@@ -61,16 +64,31 @@ def out_of_scope_reason(question: str) -> tuple[str, str] | None:
     return None
 
 
-def in_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float) -> bool | str:
-    """True when the article can answer; else the out-of-scope reason ("" for the general one)."""
+@dataclass(frozen=True)
+class Scope:
+    """What the article can do with a question: answer it, greet back, or say it is outside (and why)."""
+
+    kind: Literal["article", "social", "out_of_scope"]
+    reason: str = ""  # the out-of-scope reason or the social route
+
+
+def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float,
+                 router: Router | None = None) -> Scope:
+    """The one place scope is decided: the semantic routes first (social turns, asks the article does not
+    answer though they share its words), then the article's own ground (its words, a named method, a
+    follow-up on the method in focus, or a passage close enough)."""
+    if router is not None and retrieval.vector is not None:
+        decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
+        if decision.kind != "article":
+            return Scope(decision.kind, decision.reason)
     if about_other_body_part(text) and not retrieval.facets.named:
-        return "other_joint"
+        return Scope("out_of_scope", "other_joint")
     text = normalise(text)
-    if _DOMAIN.search(text) or any(any_phrase(text, words) for words in (*REGIONS.values(),)):
-        return True
+    if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
+        return Scope("article")
     asked = retrieval.facets
     if asked.named or asked.any_filter:  # a named method, or "what can I do by myself / at my desk?"
-        return True
+        return Scope("article")
     if last_focus(history)[0] and len(text.split()) <= 12:
-        return True
-    return True if retrieval.best_similarity >= min_relevance else ""
+        return Scope("article")
+    return Scope("article") if retrieval.best_similarity >= min_relevance else Scope("out_of_scope")
