@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run ask test install install-test chromium index lint clean
+.PHONY: run ask test install install-test chromium axe index lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ install-test: $(VENV)/.installed-test
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core for the browser tests' accessibility checks, from tests/js/package-lock.json (only if missing).
+AXE := tests/js/node_modules/axe-core/axe.min.js
+$(AXE):
+	cd tests/js && npm ci --no-audit --no-fund --silent
+axe: $(AXE)
+
 # Builds the index if it is missing or out of date; embeds nothing when it is current.
 index: install
 	$(BIN)/backstretch ingest
@@ -45,11 +51,11 @@ run: index
 ask: index
 	$(BIN)/backstretch ask "$(QUESTION)"
 
-test: install-test chromium
+test: install-test chromium axe
 	$(BIN)/python -m pytest
 
 lint: install-test
 	$(BIN)/ruff check assistant tests
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache tests/js/node_modules

@@ -99,3 +99,46 @@ def test_chat_answers_follow_ups_and_survives_bad_input(settings, bot):
     assert result.exit_code == 0
     assert "limit is 2000" in result.stderr
     assert "Hold this stretch for about 30 seconds while continuing to breathe. [1]" in result.output
+
+
+def test_a_referral_prints_as_a_titled_panel_with_the_action(settings, bot):
+    result = run("--data-dir", str(settings.data_dir), "ask", "My back hurts and my groin has gone numb")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("╭") and "Get emergency care today" in lines[0]
+    assert "Call your local emergency number" in result.output and lines[-2].startswith("╰")
+    assert "Sources" not in result.output
+
+
+def test_sources_are_method_titles_and_spans_only_with_verbose(settings, bot):
+    plain = run("--data-dir", str(settings.data_dir), "ask", "Is the hug from the front safe?")
+    verbose = run("--data-dir", str(settings.data_dir), "ask", "--verbose", "Is the hug from the front safe?")
+    assert "  [1] Hug from the front (warning)\n" in plain.output and "chars" not in plain.output
+    assert "⚠ Be careful though" in plain.output
+    assert "  [1] Hug from the front (warning), corpus/000_7984092486e2ea15.txt chars" in verbose.output
+
+
+def test_replies_wrap_at_the_terminal_width_between_words(settings, bot):
+    result = CliRunner(env={"COLUMNS": "50"}).invoke(main, ["--data-dir", str(settings.data_dir), "ask",
+                                                            "How do I use a foam roller?"])
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.output.splitlines()) <= 50
+    words = set(" ".join(result.output.split()).split())
+    assert {"perpendicular", "osteoarthritis", "indestructible."} <= words
+
+
+def test_chat_offers_options_and_a_number_asks_that_question(settings, monkeypatch):
+    from assistant.records import Reply
+
+    asked = []
+
+    class Fake:
+        def ask(self, question, history):
+            asked.append(question)
+            return Reply(question, "clarify", "Which method do you mean?",
+                         options=("Is the hug from behind safe?", "Is the child's pose safe?"))
+
+    monkeypatch.setattr("assistant.interfaces.cli._load", lambda s: Fake())
+    result = run("--data-dir", str(settings.data_dir), "chat", input="Is it safe?\n2\n")
+    assert result.exit_code == 0 and "  2. Is the child's pose safe?" in result.output
+    assert asked == ["Is it safe?", "Is the child's pose safe?"]

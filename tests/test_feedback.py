@@ -68,3 +68,29 @@ def test_a_too_long_comment_is_refused_and_nothing_is_stored(store, reply):
 def test_an_unknown_export_format_is_named(store):
     with pytest.raises(BackstretchError, match="'xml'"):
         store.export("xml")
+
+
+def test_a_reply_keeps_one_vote_per_session_changed_in_place_and_removed_when_taken_back(store, reply):
+    store.vote("s1", "reply-a", reply, 1)
+    store.vote("s1", "reply-a", reply, -1)
+    assert store.comment("s1", "reply-a", " wrong method ")
+    store.vote("s1", "reply-a", reply, -1)  # the same vote again keeps the comment
+    store.vote("s1", "reply-b", reply, 1)
+    assert store.remove("s1", "reply-b") and not store.remove("s1", "reply-b")
+    assert not store.comment("s1", "reply-b", "no vote to attach to")
+    [vote] = store.all()
+    assert (vote.session, vote.reply_key, vote.vote, vote.comment) == ("s1", "reply-a", -1, "wrong method")
+    with pytest.raises(BackstretchError, match="1 or -1"):
+        store.vote("s1", "reply-a", reply, 0)
+
+
+def test_a_database_from_before_keyed_votes_is_upgraded_and_keeps_its_rows(tmp_path, reply):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, "
+                   "session TEXT NOT NULL, question TEXT NOT NULL, reply TEXT NOT NULL, vote INTEGER NOT NULL "
+                   "CHECK (vote IN (-1, 1)), comment TEXT NOT NULL DEFAULT '')")
+        db.execute("INSERT INTO feedback (created, session, question, reply, vote) VALUES (1, 's', 'q', '{}', 1)")
+    store = FeedbackStore(path)
+    store.vote("s", "k", reply, -1)
+    assert [(v.reply_key, v.vote) for v in store.all()] == [(None, 1), ("k", -1)]

@@ -75,26 +75,52 @@ def _load(settings: Settings):
         return Assistant.load(settings, progress=update)
 
 
-def _print_reply(reply, as_json: bool) -> None:
+def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
+    """One reply: JSON (unchanged shape), or rendered with rich for a person: a referral as a titled panel,
+    warnings marked, text wrapped at the terminal's width, sources by method (character spans with --verbose)."""
     if as_json:
         click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
         return
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.text import Text
+
+    console = Console(highlight=False)
     if reply.notice:
-        click.echo(say("notice", notice=reply.notice))
-    click.echo(reply.answer)
+        console.print(Text(say("notice", notice=reply.notice), style="italic"))
+    if reply.status == "referral":
+        title = say("emergency_title" if reply.urgent else "referral_title")
+        body = Text(reply.answer)
+        if reply.urgent:
+            body.append("\n\n" + say("emergency_action"), style="bold")
+        console.print(Panel(body, title=Text(title, style="bold"), title_align="left",
+                            border_style="bold red" if reply.urgent else "yellow", expand=False))
+    else:
+        text = Text()
+        for line in reply.answer.splitlines():
+            warned = line.lstrip().startswith("⚠")
+            text.append(line + "\n", style="bold red" if warned else "")
+        console.print(text, end="")
+    for i, question in enumerate(reply.options, start=1):
+        if i == 1:
+            console.print(Text(say("options_header")))
+        console.print(Text(say("option_line", i=i, question=question)))
     if reply.citations:
-        click.echo(say("sources_header"))
+        console.print(Text(say("sources_header")))
         for c in reply.citations:
-            click.echo(say("source_line", n=c.n, title=c.section_title, kind=c.kind, source=c.source, start=c.start,
-                           end=c.end))
-    click.echo("")
+            line = say("source_line", n=c.n, title=c.section_title, kind=c.kind)
+            if verbose:
+                line += say("source_span", source=c.source, start=c.start, end=c.end)
+            console.print(Text(line, style="red" if c.kind == "warning" else ""))
+    console.print("")
 
 
 @main.command()
 @click.argument("questions", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn (JSON Lines).")
+@click.option("--verbose", "-v", is_flag=True, help="Give each source's file and character span.")
 @click.pass_obj
-def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
+def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, verbose: bool) -> None:
     """Ask QUESTIONS as successive turns of one conversation."""
     from ..prompts import Prompts
     from ..understanding.validation import validate_question
@@ -107,13 +133,14 @@ def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
     for q in questions:
         reply = bot.ask(q, history)
         history.append(reply)
-        _print_reply(reply, as_json)
+        _print_reply(reply, as_json, verbose)
 
 
 @main.command()
+@click.option("--verbose", "-v", is_flag=True, help="Give each source's file and character span.")
 @click.pass_obj
-def chat(settings: Settings) -> None:
-    """A conversation in the terminal (empty line or Ctrl-D to leave)."""
+def chat(settings: Settings, verbose: bool) -> None:
+    """A conversation in the terminal (empty line or Ctrl-D to leave); a number picks an offered question."""
     from ..errors import InvalidQuestion
 
     bot = _load(settings)
@@ -126,13 +153,16 @@ def chat(settings: Settings) -> None:
             break
         if not question.strip():
             break
+        offered = history[-1].options if history else ()
+        if question.strip().isdigit() and 1 <= int(question.strip()) <= len(offered):
+            question = offered[int(question.strip()) - 1]
         try:
             reply = bot.ask(question, history)
         except InvalidQuestion as exc:
             click.echo(say("error", message=exc), err=True)
             continue
         history.append(reply)
-        _print_reply(reply, as_json=False)
+        _print_reply(reply, as_json=False, verbose=verbose)
 
 
 @main.command()

@@ -1,118 +1,370 @@
-"""The web page (Gradio): presentation only. Answers, safety and retrieval all come from the Assistant API."""
+"""The web page (Gradio): presentation only. Answers, safety and retrieval all come from the Assistant API.
+
+The conversation is one HTML block that this module renders itself (not gr.Chatbot), so that citations can be
+links, each reply keeps its own sources, the copy text is plain, and a vote is tied to the reply it was cast on.
+Everything a person typed is HTML-escaped and never parsed as Markdown: it shows exactly as typed and runs nothing.
+"""
 
 
 import html
 import logging
 import os
 import re
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BackstretchError, InvalidQuestion
 from ..prompts import texts as load_texts
-from ..records import Reply, Section
+from ..records import Citation, Reply, Section
 from .feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+_MARKER = re.compile(r"\[(\d+)\]")
+_SUGGESTION = re.compile(r"^\s*[-•]\s+(.+\?)\s*$")
 
 CSS_PATH = Path(__file__).with_name("ui.css")
+JS_PATH = Path(__file__).with_name("ui.js")
 
 
 def texts(prompts_dir: str) -> dict:
     return load_texts(prompts_dir, "ui.yaml")
 
 
-def plain(text: str) -> str:
-    """Text shown as itself in the chat: HTML escaped and Markdown neutralised, so nothing in it runs or loads."""
-    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+def esc(text: str) -> str:
+    """Text shown as itself: HTML-escaped (quotes too, so it is safe in attributes); nothing else changes."""
+    return html.escape(text or "", quote=True)
 
 
-def sources_html(reply: Reply | None, t: dict) -> str:
-    if reply is None or not reply.citations:
-        return f"<h3>{html.escape(t['sources_title'])}</h3><p>{html.escape(t['sources_empty'])}</p>"
-    parts = [f"<h3>{html.escape(t['sources_title'])}</h3>"]
-    for c in reply.citations:
-        icon = "⚠ " if c.kind == "warning" else ""
-        parts.append(
-            f'<div class="source {c.kind}" data-kind="{c.kind}" data-n="{c.n}">'
-            f'<span class="n">[{c.n}]</span><span class="title">{html.escape(c.section_title)}</span>'
-            f'<span class="badge {c.kind}">{icon}{html.escape(t["kind_" + c.kind])}</span>'
-            f"<q>{html.escape(c.quote)}</q></div>")
+@dataclass
+class Turn:
+    """One exchange of a page session: the question as typed and, once answered, the reply.
+
+    `id` is unique across the session's conversations, so a vote is keyed to this reply and no other."""
+
+    question: str
+    reply: Reply | None = None
+    partial: str = ""  # the answer streamed so far, while `reply` is None
+    error: str = ""  # a friendly line when answering failed
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    vote: int = 0  # 1, -1, or 0 for none
+    comment: str = ""
+
+
+def options_of(reply: Reply) -> tuple[list[str], list[str]]:
+    """The questions to offer as buttons, and the answer's lines without them.
+
+    Uses `reply.options` when the chain fills it; otherwise an out-of-scope answer's "- question?" lines."""
+    lines = reply.answer.splitlines()
+    if reply.options:
+        return list(reply.options), lines
+    if reply.status != "out_of_scope":
+        return [], lines
+    found = [m.group(1) for m in map(_SUGGESTION.match, lines) if m]
+    kept = [line for line in lines if not _SUGGESTION.match(line)]
+    if found and kept and kept[-1].rstrip().endswith(":"):
+        kept.pop()  # "You could ask, for example:" now introduces the buttons
+    return found, kept
+
+
+def copy_text(reply: Reply, t: dict) -> str:
+    """The reply as plain text with its sources listed: what the copy button puts on the clipboard."""
+    parts = [reply.notice, reply.answer] if reply.notice else [reply.answer]
+    text = "\n\n".join(p.strip() for p in parts if p.strip())
+    if reply.options:
+        text += "\n" + "\n".join(f"- {q}" for q in reply.options)
+    if reply.citations:
+        text += "\n\n" + t["sources_title"] + ":\n" + "\n".join(
+            t["copy_source_line"].format(n=c.n, title=c.section_title, kind=t["kind_" + c.kind], quote=c.quote)
+            for c in reply.citations)
+    return text
+
+
+def _linked(line: str, turn: Turn, t: dict, known: set[int]) -> str:
+    """One escaped answer line with each [n] made a link to its source card."""
+    out, last = [], 0
+    for m in _MARKER.finditer(line):
+        n = int(m.group(1))
+        if n not in known:
+            continue
+        out.append(esc(line[last:m.start()]))
+        label = esc(t["cite_label"].format(n=n))
+        out.append(f'<a class="cite" href="#src-{turn.id}-{n}" data-turn="{turn.id}" data-n="{n}" '
+                   f'aria-label="{label}">[{n}]</a>')
+        last = m.end()
+    out.append(esc(line[last:]))
+    return "".join(out)
+
+
+def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int]) -> str:
+    blocks, para = [], []
+
+    def flush():
+        if para:
+            blocks.append("<p>" + "<br>".join(para) + "</p>")
+            para.clear()
+
+    for line in lines:
+        if not line.strip():
+            flush()
+        elif line.lstrip().startswith("⚠"):
+            flush()
+            blocks.append(f'<p class="warn">{_linked(line, turn, t, known)}</p>')
+        else:
+            para.append(_linked(line, turn, t, known))
+    flush()
+    return "".join(blocks)
+
+
+def card_html(c: Citation, turn_id: str, t: dict, prefix: str) -> str:
+    """A source card: the method, a badge for its kind, the exact quote, and a button to see it in the article."""
+    icon = "⚠ " if c.kind == "warning" else ""
+    return (f'<div class="source {c.kind}" id="{prefix}-{turn_id}-{c.n}" data-turn="{turn_id}" data-n="{c.n}">'
+            f'<span class="n">[{c.n}]</span> <span class="title">{esc(c.section_title)}</span>'
+            f'<span class="badge {c.kind}">{icon}{esc(t["kind_" + c.kind])}</span>'
+            f"<q>{esc(c.quote)}</q>"
+            f'<button type="button" class="open-article" data-section="{esc(c.section_id)}" data-start="{c.start}" '
+            f'data-end="{c.end}">{esc(t["open_article"])}</button></div>')
+
+
+def notice_html(reply: Reply, t: dict) -> str:
+    """The referral, as a notice: emergency in red with the action to take."""
+    title = t["emergency_title"] if reply.urgent else t["referral_title"]
+    cls = "notice emergency" if reply.urgent else "notice"
+    action = f'<p class="action">{esc(t["emergency_action"])}</p>' if reply.urgent else ""
+    return (f'<section class="{cls}" aria-label="{esc(title)}"><h3>⚠ {esc(title)}</h3>'
+            f"<p>{esc(reply.answer)}</p>{action}</section>")
+
+
+def _holding_referral(turns: list[Turn]) -> int | None:
+    """The turn whose referral the conversation still holds (its latest reply is a referral or carries `flag`)."""
+    replies = [(i, x.reply) for i, x in enumerate(turns) if x.reply is not None]
+    if not replies:
+        return None
+    _, latest = replies[-1]
+    if latest.status != "referral" and not latest.flag:
+        return None
+    for i, r in reversed(replies):
+        if r.status == "referral":
+            return i
+    return -1  # a flag without its referral turn on the page (history from elsewhere): a generic notice
+
+
+def _reply_html(turn: Turn, t: dict, moved_notice: bool) -> str:
+    reply = turn.reply
+    assert reply is not None
+    known = {c.n for c in reply.citations}
+    if reply.status == "referral":
+        body = (f'<p class="see-notice">{esc(t["referral_below"])}</p>' if moved_notice
+                else notice_html(reply, t))
+    else:
+        options, lines = options_of(reply)
+        body = ""
+        if reply.notice:
+            body += f'<p class="model-notice"><em>{esc(reply.notice)}</em></p>'
+        if reply.status == "out_of_scope":
+            body += f'<p class="status-title">{esc(t["out_of_scope_title"])}</p>'
+        body += _answer_html(lines, turn, t, known)
+        if options:
+            buttons = "".join(f'<li><button type="button" class="option" data-q="{esc(q)}">{esc(q)}</button></li>'
+                              for q in options)
+            body += f'<ul class="options" aria-label="{esc(t["options_label"])}">{buttons}</ul>'
+    if reply.citations:
+        cards = "".join(card_html(c, turn.id, t, "src") for c in reply.citations)
+        body += (f'<details class="reply-sources"><summary>{esc(t["sources_count"].format(n=len(known)))}</summary>'
+                 f"{cards}</details>")
+    return body + _tools_html(turn, t, copy_text(reply, t))
+
+
+def _tools_html(turn: Turn, t: dict, copy: str) -> str:
+    up, down = ("true" if turn.vote == 1 else "false"), ("true" if turn.vote == -1 else "false")
+    show_sources = ""
+    if turn.reply is not None and turn.reply.citations:
+        show_sources = (f'<button type="button" class="show-sources" data-turn="{turn.id}">'
+                        f'{esc(t["show_sources"])}</button>')
+    hidden = "" if turn.vote else " hidden"
+    return (f'<div class="tools" data-turn="{turn.id}">'
+            f'<button type="button" class="copy" data-copy="{esc(copy)}" data-copied-label="{esc(t["copied"])}">'
+            f'{esc(t["copy"])}</button>'
+            f"{show_sources}"
+            f'<span class="votes" role="group" aria-label="{esc(t["vote_group"])}">'
+            f'<button type="button" class="vote up" data-value="1" aria-pressed="{up}">{esc(t["vote_up"])}</button>'
+            f'<button type="button" class="vote down" data-value="-1" aria-pressed="{down}">{esc(t["vote_down"])}'
+            f"</button></span>"
+            f'<span class="vote-status" role="status"></span></div>'
+            f'<div class="comment-box" data-turn="{turn.id}"{hidden}>'
+            f'<label for="comment-{turn.id}">{esc(t["comment_label"])}</label>'
+            f'<textarea id="comment-{turn.id}" maxlength="2000" rows="2">{esc(turn.comment)}</textarea>'
+            f'<button type="button" class="save-comment">{esc(t["comment_save"])}</button></div>')
+
+
+def conversation_html(turns: list[Turn], t: dict) -> str:
+    """The whole conversation; a held referral is shown once, last, next to where the person types."""
+    if not turns:
+        return f'<div class="conversation empty"><p class="intro">{esc(t["chat_empty"])}</p></div>'
+    holding = _holding_referral(turns)
+    parts = ['<div class="conversation">']
+    for i, turn in enumerate(turns):
+        latest = i == len(turns) - 1
+        parts.append(f'<article class="turn{" selected" if latest else ""}" data-turn="{turn.id}" '
+                     f'aria-label="{esc(t["turn_label"].format(i=i + 1))}">')
+        parts.append(f'<div class="msg user"><span class="who">{esc(t["you"])}</span>'
+                     f'<p class="q-text">{esc(turn.question)}</p></div>')
+        parts.append('<div class="msg bot">')
+        if turn.reply is not None:
+            parts.append(_reply_html(turn, t, moved_notice=holding == i and not latest))
+        elif turn.error:
+            parts.append(f'<p class="error">{esc(turn.error)}</p>')
+        else:
+            parts.append(_answer_html(turn.partial.splitlines(), turn, t, set()) or
+                         f'<p class="pending">{esc(t["thinking"])}</p>')
+        parts.append("</div></article>")
+    if holding is not None and holding != len(turns) - 1:
+        reply = turns[holding].reply if holding >= 0 else None
+        held = notice_html(reply, t) if reply is not None else (
+            f'<section class="notice" aria-label="{esc(t["referral_title"])}"><h3>⚠ {esc(t["referral_title"])}'
+            f'</h3><p>{esc(t["referral_holds"])}</p></section>')
+        parts.append(f'<div class="held-notice">{held}</div>')
+    parts.append("</div>")
     return "".join(parts)
 
 
-def notice_html(reply: Reply | None, t: dict) -> str:
-    if reply is None or reply.status != "referral":
-        return ""
-    title = t["emergency_title"] if reply.urgent else t["referral_title"]
-    cls = "notice emergency" if reply.urgent else "notice"
-    return f'<div class="{cls}" role="alert"><h3>⚠ {html.escape(title)}</h3><p>{html.escape(reply.answer)}</p></div>'
+def sources_html(turns: list[Turn], t: dict) -> str:
+    """The sources panel: each answered turn's cards in its own group; the latest one shown, the others hidden."""
+    groups = [x for x in turns if x.reply is not None and x.reply.citations]
+    head = f"<h2>{esc(t['sources_title'])}</h2>"
+    if not groups:
+        return head + f"<p class='sources-empty'>{esc(t['sources_empty'])}</p>"
+    parts = [head]
+    for i, turn in enumerate(groups):
+        hidden = "" if i == len(groups) - 1 else " hidden"
+        cards = "".join(card_html(c, turn.id, t, "psrc") for c in turn.reply.citations)
+        parts.append(f'<section class="turn-sources" data-turn="{turn.id}"{hidden}>'
+                     f'<p class="for">{esc(t["sources_for"])} <q>{esc(turn.question)}</q></p>{cards}</section>')
+    return "".join(parts)
 
 
-def methods_html(sections: list[Section], t: dict) -> str:
-    parts = []
+def methods_html(sections: list[Section], general: list[Section], t: dict) -> str:
+    """The method browser: an index, each method with an "ask about this" button, then the article-wide cautions."""
+    index = "".join(f'<li><a href="#method-{esc(s.id)}">{esc(s.title)}</a></li>' for s in sections)
+    parts = [f'<nav aria-label="{esc(t["methods_index"])}"><ol class="method-index">{index}'
+             + (f'<li><a href="#method-general">{esc(t["methods_general"])}</a></li>' if general else "")
+             + "</ol></nav>"]
     for i, s in enumerate(sections, start=1):
-        parts.append(f'<div class="method" id="method-{html.escape(s.id)}"><h4>{i}. {html.escape(s.title)}</h4>')
-        intro = " ".join(html.escape(p.text) for p in s.of_kind("intro"))
+        ask = t["ask_about_question"].format(title=s.title)
+        parts.append(f'<div class="method" id="method-{esc(s.id)}"><h3>{i}. {esc(s.title)}</h3>'
+                     f'<button type="button" class="ask" data-q="{esc(ask)}">{esc(t["ask_about"])}</button>')
+        intro = " ".join(esc(p.text) for p in s.of_kind("intro"))
         if intro:
-            parts.append(f"<p><em>{html.escape(t['methods_about'])}:</em> {intro}</p>")
+            parts.append(f"<p><em>{esc(t['methods_about'])}:</em> {intro}</p>")
         if s.steps:
-            steps = "".join(f"<li>{html.escape(p.text)}</li>" for p in s.steps)
-            parts.append(f"<p><strong>{html.escape(t['methods_steps'])}</strong></p><ol>{steps}</ol>")
+            steps = "".join(f"<li>{esc(p.text)}</li>" for p in s.steps)
+            parts.append(f"<h4>{esc(t['methods_steps'])}</h4><ol>{steps}</ol>")
         if s.of_kind("tip"):
-            tips = "".join(f"<li>{html.escape(p.text)}</li>" for p in s.of_kind("tip"))
-            parts.append(f"<p><strong>{html.escape(t['methods_tips'])}</strong></p><ul>{tips}</ul>")
+            tips = "".join(f"<li>{esc(p.text)}</li>" for p in s.of_kind("tip"))
+            parts.append(f"<h4>{esc(t['methods_tips'])}</h4><ul>{tips}</ul>")
         if s.warnings:
-            warns = "".join(f'<li class="warn">⚠ {html.escape(p.text)}</li>' for p in s.warnings)
-            parts.append(f"<p><strong>{html.escape(t['methods_warnings'])}</strong></p><ul>{warns}</ul>")
+            warns = "".join(f'<li class="warn">⚠ {esc(p.text)}</li>' for p in s.warnings)
+            parts.append(f"<h4>{esc(t['methods_warnings'])}</h4><ul>{warns}</ul>")
         parts.append("</div>")
+    cautions = [p for g in general for p in g.warnings]
+    if cautions:
+        warns = "".join(f'<li class="warn">⚠ {esc(p.text)}</li>' for p in cautions)
+        parts.append(f'<div class="method general" id="method-general"><h3>{esc(t["methods_general"])}</h3>'
+                     f"<ul>{warns}</ul></div>")
+    return "".join(parts)
+
+
+def article_html(sections: list[Section], t: dict) -> str:
+    """The article view: each method's full text in article order, every sentence with its character span,
+    so a card can open its method with the cited sentence highlighted."""
+    parts = [f'<dialog id="article-view" aria-labelledby="article-view-title">'
+             f'<div class="article-head"><h2 id="article-view-title">{esc(t["article_title"])}</h2>'
+             f'<button type="button" class="close-article">{esc(t["article_close"])}</button></div>']
+    for s in sections:
+        title = t["methods_general"] if s.id.endswith("general") else s.title
+        spans = " ".join(f'<span class="psg {p.kind}" data-start="{p.start}" data-end="{p.end}">{esc(p.text)}</span>'
+                         for p in sorted(s.passages, key=lambda p: p.start))
+        parts.append(f'<section class="article-section" data-section="{esc(s.id)}" hidden>'
+                     f"<h3>{esc(title)}</h3><p>{spans}</p></section>")
+    parts.append("</dialog>")
     return "".join(parts)
 
 
 @dataclass
 class Step:
-    """One update of the page during a turn: the chat so far, the session's turns, and the reply once known."""
+    """One update of the page during a turn: the session's turns, the reply once known, or an inline hint."""
 
-    chat: list
     turns: list
     reply: Reply | None = None
     done: bool = False
+    hint: str = ""  # a question that was not sent, and why
 
 
-def converse(bot, t: dict, question: str, chat: list, turns: list) -> Iterator[Step]:
-    """A turn as the page shows it: the answer line by line, then the final reply; errors become friendly text.
+def converse(bot, t: dict, question: str, turns: list[Turn]) -> Iterator[Step]:
+    """A turn as the page shows it: the answer line by line, then the final reply.
 
-    `turns` holds one entry per turn (None where no reply was made), so a vote on chat message i is on turn i // 2.
-    """
-    chat, turns = list(chat or []), list(turns or [])
-    user = {"role": "user", "content": plain(question or "")}
-    history = [r for r in turns if r is not None]
-    answer, reply = "", None
+    A question that fails validation is not sent: no turn is added and the hint says why. Any other error
+    becomes a friendly line in the conversation, never a traceback."""
+    turns = list(turns or [])
+    history = [x.reply for x in turns if x.reply is not None]
+    turn = Turn(question or "")
+    pieces = bot.stream(question, history)
     try:
-        for piece in bot.stream(question, history):
-            if isinstance(piece, Reply):
-                reply = piece
-                break
-            answer += piece
-            yield Step(chat + [user, {"role": "assistant", "content": plain(answer)}], turns)
+        first = next(pieces)
     except InvalidQuestion as exc:
-        yield Step(chat + [user, {"role": "assistant", "content": plain(str(exc))}], turns + [None], done=True)
+        yield Step(turns, hint=str(exc), done=True)
         return
+    except StopIteration:  # pragma: no cover - the chain always ends with a Reply
+        first = None
     except Exception:  # the page must never show a traceback
         log.exception("answering %r failed", question)
-        yield Step(chat + [user, {"role": "assistant", "content": plain(t["error_internal"])}], turns + [None],
-                   done=True)
+        turn.error = t["error_internal"]
+        yield Step(turns + [turn], done=True)
         return
-    assert reply is not None
-    content = plain(reply.answer) if not reply.notice else f"*{plain(reply.notice)}*\n\n{plain(reply.answer)}"
-    message: dict = {"role": "assistant", "content": content}
-    if reply.status == "referral":
-        message["metadata"] = {"title": "⚠ " + (t["emergency_title"] if reply.urgent else t["referral_title"])}
-    elif reply.status == "out_of_scope":
-        message["metadata"] = {"title": t["out_of_scope_title"]}
-    yield Step(chat + [user, message], turns + [reply], reply, done=True)
+    try:
+        piece = first
+        while piece is not None:
+            if isinstance(piece, Reply):
+                turn.reply = piece
+                break
+            turn.partial += piece
+            yield Step(turns + [turn])
+            piece = next(pieces, None)
+    except Exception:
+        log.exception("answering %r failed", question)
+        turn.partial, turn.error = "", t["error_internal"]
+        yield Step(turns + [turn], done=True)
+        return
+    if turn.reply is None:  # pragma: no cover
+        turn.error = t["error_internal"]
+    turn.partial = ""
+    yield Step(turns + [turn], turn.reply, done=True)
+
+
+def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, value: int) -> Turn | None:
+    """Set (1 or -1) or remove (0) the session's one vote on a reply; the turn voted on, or None if unknown."""
+    turn = next((x for x in turns if x.id == turn_id and x.reply is not None), None)
+    if turn is None or value not in (-1, 0, 1):
+        return None
+    if value == 0:
+        store.remove(session, turn.id)
+        turn.comment = ""
+    else:
+        store.vote(session, turn.id, turn.reply.to_dict(), value, turn.comment)
+    turn.vote = value
+    return turn
+
+
+def record_comment(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, text: str) -> Turn | None:
+    """Attach a comment to the session's vote on that reply; None when there is no such vote."""
+    turn = next((x for x in turns if x.id == turn_id and x.vote), None)
+    if turn is None:
+        return None
+    store.comment(session, turn.id, text)
+    turn.comment = (text or "").strip()
+    return turn
 
 
 def build_app(bot, store: FeedbackStore):
@@ -120,29 +372,43 @@ def build_app(bot, store: FeedbackStore):
     import gradio as gr
 
     t = texts(str(bot.settings.prompts_dir))
-    general = "".join(f"<li class='warn'>⚠ {html.escape(p.text)}</li>" for g in bot.library.general for p in g.warnings)
+    script = JS_PATH.read_text(encoding="utf-8")
 
-    def respond(question: str, chat: list, turns: list):
-        """Stream the verified answer into the chat, then show its sources (and a notice for a referral)."""
-        for step in converse(bot, t, question, chat, turns):
-            if step.reply is None:  # mid-stream, or a friendly error: sources and notice stay as they are
-                yield step.chat, step.turns, gr.skip(), gr.skip(), ""
+    def respond(question: str, turns: list):
+        """Stream the verified answer into the conversation, then show its sources."""
+        for step in converse(bot, t, question, turns):
+            if step.hint:  # not sent: the text stays in the box, the hint says why
+                yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), f'<p class="hint">{esc(step.hint)}</p>'
+            elif not step.done:
+                yield conversation_html(step.turns, t), step.turns, gr.skip(), "", ""
             else:
-                notice = gr.update(value=notice_html(step.reply, t), visible=step.reply.status == "referral")
-                yield step.chat, step.turns, sources_html(step.reply, t), notice, ""
+                yield conversation_html(step.turns, t), step.turns, sources_html(step.turns, t), "", ""
 
-    def vote(data: gr.LikeData, turns: list, comment: str, request: gr.Request):
-        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        turn = (turns or [])[index // 2] if index // 2 < len(turns or []) else None
-        if turn is None:
-            return comment
+    def vote(data: gr.EventData, turns: list, request: gr.Request):
+        payload = getattr(data, "_data", None) or {}
         try:
-            store.add(request.session_hash or "anonymous", turn.to_dict(), data.liked is True, comment)
+            value = int(payload.get("value", 0))
+            turn = record_vote(store, request.session_hash or "anonymous", turns, str(payload.get("turn")), value)
+        except (BackstretchError, ValueError) as exc:
+            return turns, f'<p class="hint">{esc(t["vote_failed"].format(reason=exc))}</p>'
+        if turn is None:
+            return turns, gr.skip()
+        said = t["vote_removed"] if value == 0 else t["vote_thanks"]
+        return turns, f'<p class="quiet" data-turn="{turn.id}" data-vote="{value}">{esc(said)}</p>'
+
+    def comment(data: gr.EventData, turns: list, request: gr.Request):
+        payload = getattr(data, "_data", None) or {}
+        try:
+            turn = record_comment(store, request.session_hash or "anonymous", turns, str(payload.get("turn")),
+                                  str(payload.get("text", "")))
         except BackstretchError as exc:
-            gr.Warning(t["vote_failed"].format(reason=exc))
-            return comment
-        gr.Info(t["vote_thanks"])
-        return ""
+            return turns, f'<p class="hint">{esc(t["vote_failed"].format(reason=exc))}</p>'
+        if turn is None:
+            return turns, f'<p class="hint">{esc(t["comment_needs_vote"])}</p>'
+        return turns, f'<p class="quiet" data-turn="{turn.id}">{esc(t["comment_thanks"])}</p>'
+
+    def asked(data: gr.EventData) -> str:
+        return str((getattr(data, "_data", None) or {}).get("question", ""))
 
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer `question` after the earlier questions of the same conversation (oldest first)."""
@@ -155,42 +421,49 @@ def build_app(bot, store: FeedbackStore):
             return {"question": question, "status": "invalid", "error": str(exc)}
 
     with gr.Blocks(title=t["title"]) as app:
-        gr.HTML(f"<h1>{html.escape(t['title'])}</h1><p>{html.escape(t['subtitle'])}</p>")
-        gr.HTML(f"<div id='disclaimer' role='note'>{html.escape(t['disclaimer'])}</div>")
+        gr.HTML(f"<header><h1>{esc(t['title'])}</h1><p>{esc(t['subtitle'])}</p></header>"
+                f"<div id='disclaimer' role='note'>{esc(t['disclaimer'])}</div>", js_on_load=None)
         turns = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
-                notice = gr.HTML(visible=False, elem_id="notice")
-                chat = gr.Chatbot(elem_id="chat", height=520, label=t["title"], render_markdown=True,
-                                  sanitize_html=True, line_breaks=True, buttons=["copy"])
-                with gr.Row():
+        with gr.Row(elem_id="layout"):
+            with gr.Column(scale=3, elem_id="main-column"):
+                chat = gr.HTML(conversation_html([], t), elem_id="chat", js_on_load=script)
+                with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(label=t["question_label"], placeholder=t["question_placeholder"],
                                           elem_id="question", scale=5, max_lines=4, autofocus=True)
                     send = gr.Button(t["send"], variant="primary", elem_id="send", scale=1)
+                hint = gr.HTML("", elem_id="hint", js_on_load=None)
+                status = gr.HTML("", elem_id="feedback-status", js_on_load=None)
                 with gr.Row():
-                    gr.Markdown(f"**{html.escape(t['examples_label'])}**")
+                    gr.HTML(f"<p class='examples-label'>{esc(t['examples_label'])}</p>", js_on_load=None)
                 with gr.Row(elem_id="examples"):
                     example_buttons = [gr.Button(q, size="sm") for q in t["examples"]]
-                comment = gr.Textbox(label=t["comment_label"], elem_id="comment", max_lines=3)
                 clear = gr.Button(t["clear"], size="sm", elem_id="clear")
-            with gr.Column(scale=2):
-                sources = gr.HTML(sources_html(None, t), elem_id="sources")
+            with gr.Column(scale=2, elem_id="side-column"):
+                sources = gr.HTML(sources_html([], t), elem_id="sources", js_on_load=None)
         with gr.Accordion(t["methods_title"], open=False, elem_id="methods"):
-            gr.HTML(methods_html(bot.library.sections, t)
-                    + (f"<div class='method'><ul>{general}</ul></div>" if general else ""))
+            browser = gr.HTML(methods_html(bot.library.sections, bot.library.general, t), elem_id="method-browser",
+                              js_on_load="element.addEventListener('click', (ev) => { const b = "
+                                         "ev.target.closest('button.ask'); if (b) trigger('ask', "
+                                         "{question: b.dataset.q}); });")
+        gr.HTML(article_html(bot.library.general + bot.library.sections, t), elem_id="article", js_on_load=None)
 
-        outputs = [chat, turns, sources, notice, question]
-        question.submit(respond, [question, chat, turns], outputs, api_visibility="private")
-        send.click(respond, [question, chat, turns], outputs, api_visibility="private")
+        outputs = [chat, turns, sources, question, hint]
+        question.submit(respond, [question, turns], outputs, api_visibility="private")
+        send.click(respond, [question, turns], outputs, api_visibility="private")
         for button, text in zip(example_buttons, t["examples"], strict=True):
             button.click(lambda q=text: q, None, question, api_visibility="private", queue=False).then(
-                respond, [question, chat, turns], outputs, api_visibility="private")
-        chat.like(vote, [turns, comment], comment, api_visibility="private")
+                respond, [question, turns], outputs, api_visibility="private")
+        for source in (chat, browser):
+            source.ask(asked, None, question, api_visibility="private", queue=False).then(
+                respond, [question, turns], outputs, api_visibility="private")
+        # one at a time, in order: a quick like-then-unlike must end as "no vote"
+        chat.vote(vote, [turns], [turns, status], api_visibility="private", concurrency_limit=1)
+        chat.comment(comment, [turns], [turns, status], api_visibility="private", concurrency_limit=1)
+
         def reset():
-            return [], [], sources_html(None, t), gr.update(value="", visible=False), ""
+            return conversation_html([], t), [], sources_html([], t), "", ""
 
         clear.click(reset, None, outputs, api_visibility="private", queue=False)
-        chat.clear(reset, None, outputs, api_visibility="private", queue=False)  # the chat's own bin button
         gr.api(api_ask, api_name="ask")
     return app
 
