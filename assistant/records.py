@@ -37,6 +37,8 @@ class SectionTags:
     equipment: tuple[str, ...] = ()
     partner: bool = False
     risk: str = "unknown"
+    motion: str = ""  # rotation, extension, flexion, partner, professional: what the spine does
+    posture: str = ""  # lying, kneeling, standing, sitting
 
 
 @dataclass

@@ -403,14 +403,10 @@ def test_a_red_flag_is_shown_once_in_the_conversation_as_an_emergency_notice(ope
     assert page.locator("#sources .source").count() == 0 and page.locator("#notice").count() == 0
 
 
-def _holds_referral(bot) -> bool:
-    return bool(bot.conversation([REFERRAL, "How do I do the child's pose?"])[-1].flag)
-
-
 @pytest.mark.browser
-@pytest.mark.xfail(strict=False, reason="needs conversation referral state")
 def test_the_referral_stays_on_the_next_turn(open_page, bot):
-    assert _holds_referral(bot), "the chain does not yet set Reply.flag on the turns after a referral"
+    later = bot.conversation([REFERRAL, "How do I do the child's pose?"])[-1]
+    assert later.status == "referral" and later.flag == "cauda_equina" and not later.citations
     page = open_page()
     ask(page, REFERRAL)
     ask(page, "How do I do the child's pose?")

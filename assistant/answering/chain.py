@@ -154,6 +154,10 @@ class AnswerChain:
 
     def _compose(self, turn: Turn) -> Iterator[str] | None:
         assert turn.plan is not None and turn.retrieval is not None
+        if turn.plan.intent == "clarify":
+            text, options = self.composer.clarify(turn.plan, turn.question)
+            self._reply(turn, "clarify", text, options=options, focus=turn.plan.sections, intent="clarify")
+            return None
         turn.draft = self.composer.compose(turn.plan, turn.retrieval)
         if self.generator is None:
             self._extractive(turn)

@@ -70,6 +70,18 @@ def spans(passages: list[Passage], text_of) -> list[_Span]:
     return groups
 
 
+_PRONOUN = re.compile(r"\b(it|this one|that one|this|that|them)\b", re.IGNORECASE)
+
+
+def _about(question: str, title: str, p: Prompts) -> str:
+    """The question asked about one method: its pronoun becomes the method's name, else the name is added."""
+    text = " ".join(question.split()).rstrip(" ?.!")
+    named = f"the {title[0].lower() + title[1:]}" if not title.lower().startswith("the ") else title
+    if _PRONOUN.search(text):
+        return _PRONOUN.sub(named, text, count=1) + "?"
+    return p.render("clarify_option_for", question=text, title=named)
+
+
 class Composer:
     """Shapes an answer by intent; every sentence of the article it uses is quoted, never paraphrased."""
 
@@ -91,6 +103,14 @@ class Composer:
     def social(self, route: str) -> str:
         """A short reply to a greeting, thanks, goodbye or "who are you?"; it leaves the conversation's focus alone."""
         return self.p.render(f"social_{route}" if self.p.has(f"social_{route}") else "social_greeting")
+
+    def clarify(self, plan: Plan, question: str) -> tuple[str, tuple[str, ...]]:
+        """A follow-up that fits several methods: ask which, with the question put about each as a choice."""
+        titles = [self.library.section(s).title for s in plan.sections]
+        options = tuple(_about(question, title, self.p) for title in titles)
+        lines = [self.p.render("clarify_intro", count=len(titles))]
+        lines += [self.p.render("clarify_line", i=i, title=t) for i, t in enumerate(titles, start=1)]
+        return "\n".join(lines), options
 
     def suggestions(self) -> list[str]:
         return self.p.list("suggestions")

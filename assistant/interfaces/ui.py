@@ -57,12 +57,10 @@ def options_of(reply: Reply) -> tuple[list[str], list[str]]:
 
     Uses `reply.options` when the chain fills it; otherwise an out-of-scope answer's "- question?" lines."""
     lines = reply.answer.splitlines()
-    if reply.options:
-        return list(reply.options), lines
-    if reply.status != "out_of_scope":
+    if reply.status != "out_of_scope" and not reply.options:
         return [], lines
-    found = [m.group(1) for m in map(_SUGGESTION.match, lines) if m]
-    kept = [line for line in lines if not _SUGGESTION.match(line)]
+    found = list(reply.options) or [m.group(1) for m in map(_SUGGESTION.match, lines) if m]
+    kept = [line for line in lines if not ((m := _SUGGESTION.match(line)) and m.group(1) in found)]
     if found and kept and kept[-1].rstrip().endswith(":"):
         kept.pop()  # "You could ask, for example:" now introduces the buttons
     return found, kept
@@ -146,7 +144,7 @@ def _holding_referral(turns: list[Turn]) -> int | None:
     if latest.status != "referral" and not latest.flag:
         return None
     for i, r in reversed(replies):
-        if r.status == "referral":
+        if r.status == "referral" and r.intent != "referral_held":
             return i
     return -1  # a flag without its referral turn on the page (history from elsewhere): a generic notice
 
@@ -155,7 +153,9 @@ def _reply_html(turn: Turn, t: dict, moved_notice: bool) -> str:
     reply = turn.reply
     assert reply is not None
     known = {c.n for c in reply.citations}
-    if reply.status == "referral":
+    if reply.status == "referral" and reply.intent == "referral_held":
+        body = f'<p class="held-reminder">{esc(reply.answer)}</p>'  # the notice itself is shown once, below
+    elif reply.status == "referral":
         body = (f'<p class="see-notice">{esc(t["referral_below"])}</p>' if moved_notice
                 else notice_html(reply, t))
     else:

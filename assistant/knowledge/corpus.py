@@ -85,7 +85,8 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
             tags=SectionTags(
                 region=tuple(info.get("region") or ()), position=tuple(info.get("position") or ()),
                 equipment=tuple(info.get("equipment") or ()), partner=bool(info.get("partner", False)),
-                risk=str(info.get("risk", "unknown")),
+                risk=str(info.get("risk", "unknown")), motion=str(info.get("motion") or ""),
+                posture=str(info.get("posture") or ""),
             ),
             aliases=tuple(str(a) for a in info.get("aliases") or ()),
             professional_only=bool(info.get("professional_only", False)),

@@ -48,7 +48,7 @@ def _message(item: Any) -> tuple[str, str]:
 def last_focus(history: Sequence[Reply]) -> tuple[tuple[str, ...], str]:
     """The methods in play and the intent of the latest answered turn."""
     for reply in reversed(history):
-        if reply.status == "answered" and reply.focus:
+        if reply.status in ("answered", "clarify") and reply.focus:
             return reply.focus, reply.intent
     return (), ""
 

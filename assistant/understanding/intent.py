@@ -13,7 +13,7 @@ from .conversation import last_focus
 from .lexicon import Facets, normalise
 from .retrieval import Retrieval
 
-Intent = Literal["howto", "safety", "which", "detail", "compare"]
+Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
 
 _SAFETY = re.compile(
     r"\b(safe|safer|safest|safely|safety|unsafe|risks?|risky|riskier|danger\w*|harm\w*|bad (for|to)|is it bad|"
@@ -51,6 +51,9 @@ DETAILS: tuple[tuple[str, str, str], ...] = (
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
 _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
                        r"the position|the pose|instead|also|too|again|then)\b")
+_ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
+                      r"something else|anything else)\b")
+_PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
 _BACK = re.compile(r"\b(back|spine|spinal|crack\w*|pop\w*)\b")
 
@@ -94,6 +97,17 @@ def detail_pattern(kind: str) -> str:
     return next(answer for name, _, answer in DETAILS if name == kind)
 
 
+def alternatives_to(focus: tuple[str, ...], f: Facets, library: Library) -> tuple[str, ...]:
+    """Methods of the same motion as the one in focus that fit what the follow-up asks (without a chair, on the
+    floor...), those of the same posture first; only the best-fitting tier is returned."""
+    base = library.section(focus[0])
+    pool = [s for s in library.sections if s.id not in focus and not s.professional_only and f.admits(s)]
+    same_motion = [s for s in pool if s.tags.motion and s.tags.motion == base.tags.motion]
+    same_posture = [s for s in same_motion if s.tags.posture == base.tags.posture]
+    best = same_posture or same_motion
+    return tuple(s.id for s in best)
+
+
 def plan(question: str, retrieval: Retrieval, library: Library, history: Sequence[Reply], top_k: int) -> Plan:
     text = normalise(question)
     f = retrieval.facets  # read from the same question by the retriever
@@ -103,6 +117,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
+
+    if focus and not named and (f.without or _ANOTHER.search(text)):
+        alternatives = alternatives_to(focus, f, library)
+        if len(alternatives) == 1:
+            return Plan("howto", alternatives, f, followup=True)
+        if len(alternatives) > 1:
+            return Plan("clarify", alternatives[:top_k], f, detail_kind(question), followup=True)
+    if followup and len(focus) > 1 and (detail_kind(question) or _PRONOUN.search(_DUMMY_IT.sub(" ", text))):
+        # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed
+        return Plan("clarify", focus[:top_k], f, detail_kind(question), followup=True)
 
     if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
         intent: Intent = "safety" if last_intent == "safety" else "howto"

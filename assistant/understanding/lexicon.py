@@ -73,14 +73,17 @@ class Facets:
     equipment: frozenset[str] = frozenset()
     partner: bool | None = None
     named: tuple[str, ...] = field(default=())  # section ids whose title or alias the question uses
+    without: frozenset[str] = frozenset()  # equipment or positions asked to do without ("and without a chair?")
 
     @property
     def any_filter(self) -> bool:
-        return bool(self.regions or self.positions or self.equipment or self.partner is not None)
+        return bool(self.regions or self.positions or self.equipment or self.partner is not None or self.without)
 
     def admits(self, section: Section) -> bool:
         """Whether a method fits every facet the question asked for."""
         tags = section.tags
+        if self.without & (set(tags.equipment) | set(tags.position)):
+            return False
         if self.regions and not self.regions & set(tags.region):
             return False
         if self.positions and not self.positions & set(tags.position):
@@ -95,20 +98,39 @@ class Facets:
         return True
 
 
+# "without a chair", "no bed", "instead of the floor": a thing to do without, not one asked for
+WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own", "haven't got", "have no",
+           "instead of", "not using", "other than", "not on", "not in", "not with", "rather than", "no access to")
+
+
+@functools.lru_cache(maxsize=64)
+def _without_pattern(words: tuple[str, ...]) -> re.Pattern:
+    negators = "|".join(map(re.escape, WITHOUT))
+    phrases = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return re.compile(rf"(?<![a-z])(?:{negators}) (?:a |an |the |my |any )?(?:{phrases})(?![a-z])")
+
+
+def without(text: str, tables: tuple[dict[str, tuple[str, ...]], ...]) -> set[str]:
+    """Tags the question asks to do without: a WITHOUT word right before one of the tag's phrases."""
+    return {tag for table in tables for tag, words in table.items()
+            if tag != "none" and _without_pattern(tuple(words)).search(text)}
+
+
 def facets(question: str, sections: list[Section]) -> Facets:
     text = normalise(question)
     regions = {r for r, words in REGIONS.items() if any_phrase(text, words)}
-    positions = {p for p, words in POSITIONS.items() if any_phrase(text, words)}
+    avoid = without(text, (POSITIONS, EQUIPMENT))
+    positions = {p for p, words in POSITIONS.items() if any_phrase(text, words)} - avoid
     if any_phrase(text, SITTING) and not positions & {"chair", "sitting on the floor"}:
-        positions |= {"chair", "sitting on the floor"}
-    equipment = {e for e, words in EQUIPMENT.items() if any_phrase(text, words)}
+        positions |= {"chair", "sitting on the floor"} - avoid
+    equipment = {e for e, words in EQUIPMENT.items() if any_phrase(text, words)} - avoid
     partner: bool | None = None
     if any_phrase(text, ALONE):
         partner = False
     elif any_phrase(text, WITH_PARTNER):
         partner = True
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
-                  named_sections(text, sections))
+                  named_sections(text, sections), frozenset(avoid))
 
 
 def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
