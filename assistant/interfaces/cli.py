@@ -6,11 +6,15 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..backends import BACKENDS
 from ..errors import BackstretchError
-from ..settings import BACKENDS, Settings
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def say(key: str, **values) -> str:
@@ -41,7 +45,10 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> None:
     """Grounded answers about stretching and cracking your back, quoted from one article."""
+    from ..settings import Settings
+
     ctx.obj = Settings.from_env(data_dir=data_dir, corpus_dir=corpus_dir)
+    ctx.obj.configure_logging()
 
 
 @contextmanager
@@ -281,7 +288,8 @@ def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool)
 
     host = host or settings.ui_host
     port = port or settings.ui_port
-    auth = (settings.ui_user, settings.ui_password) if settings.ui_user and settings.ui_password else None
+    password = settings.ui_password.get_secret_value() if settings.ui_password else ""
+    auth = (settings.ui_user, password) if settings.ui_user and password else None
     if host not in LOOPBACK and auth is None and not no_auth:
         raise SettingsError(f"binding to {host} needs BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD, or --no-auth")
     bot = _load(settings)
