@@ -275,27 +275,82 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-@main.command()
-@click.option("--host", help="Address to bind (default 127.0.0.1, BACKSTRETCH_UI_HOST).")
-@click.option("--port", type=int, help="Port (default 7860, BACKSTRETCH_UI_PORT).")
-@click.option("--no-auth", is_flag=True, help="Allow a non-loopback address without a login.")
-@click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
-    """Serve the web page (building the index first if it is missing)."""
+def _serve_options(command):
+    for option in reversed([
+        click.option("--host", help="Address to bind (default 127.0.0.1, BACKSTRETCH_UI_HOST)."),
+        click.option("--port", type=int, help="Port (default 7860, BACKSTRETCH_UI_PORT)."),
+        click.option("--no-auth", is_flag=True, help="Allow a non-loopback address without a login or API key."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _secret(value) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def _refuse_open_bind(settings: Settings, host: str, no_auth: bool, page: bool, api: bool) -> None:
+    """Beyond loopback, the page needs a login and the APIs a bearer token, unless --no-auth says otherwise."""
     from ..errors import SettingsError
+
+    if host in LOOPBACK or no_auth:
+        return
+    missing = []
+    if page and not (settings.ui_user and _secret(settings.ui_password)):
+        missing.append("BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD")
+    if api and not _secret(settings.api_key):
+        missing.append("BACKSTRETCH_API_KEY")
+    if missing:
+        raise SettingsError(f"binding to {host} needs {' and '.join(missing)}, or --no-auth")
+
+
+@main.command()
+@_serve_options
+@click.option("--api-only", is_flag=True, help="Serve the OpenAI-compatible and REST APIs without the page.")
+@click.option("--no-api", is_flag=True, help="Serve the page without the APIs.")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool, api_only: bool,
+          no_api: bool) -> None:
+    """Serve the web page and, beside it, the APIs (building the index first if it is missing)."""
+    if api_only and no_api:
+        raise click.UsageError("--api-only and --no-api exclude each other")
+    if api_only:
+        _serve_api(settings, host, port, no_auth)
+        return
     from .feedback import FeedbackStore
     from .ui import serve as launch
 
     host = host or settings.ui_host
     port = port or settings.ui_port
-    password = settings.ui_password.get_secret_value() if settings.ui_password else ""
+    _refuse_open_bind(settings, host, no_auth, page=True, api=not no_api)
+    password = _secret(settings.ui_password)
     auth = (settings.ui_user, password) if settings.ui_user and password else None
-    if host not in LOOPBACK and auth is None and not no_auth:
-        raise SettingsError(f"binding to {host} needs BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD, or --no-auth")
     bot = _load(settings)
     store = FeedbackStore(settings.feedback_path)
     click.echo(say("serving", host=host, port=port), err=True)
-    launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size)
+    if not no_api:
+        click.echo(say("serving_api", host=host, port=port), err=True)
+    launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size, api=not no_api,
+           api_key=_secret(settings.api_key) or None)
+
+
+@main.command("api")
+@_serve_options
+@click.pass_obj
+def api_command(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
+    """Serve only the OpenAI-compatible and REST APIs (the same as serve --api-only)."""
+    _serve_api(settings, host, port, no_auth)
+
+
+def _serve_api(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
+    from ..app import Assistant
+    from .api import serve_api
+
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    _refuse_open_bind(settings, host, no_auth, page=False, api=True)
+    click.echo(say("serving_api", host=host, port=port), err=True)
+    serve_api(settings, host, port, _secret(settings.api_key) or None, lambda: Assistant.load(settings))
 
 
 @main.group()
