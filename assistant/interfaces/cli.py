@@ -98,14 +98,24 @@ def _print_reply(reply, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("questions", nargs=-1, required=True)
+@click.argument("questions", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn (JSON Lines).")
+@click.option("--jsonl", "batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Answer each line of FILE ('-' for standard input) on its own: a plain question, or JSON with "
+                   "\"question\" and optional \"history\"; one JSON object per line out.")
 @click.pass_obj
-def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
+def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, batch) -> None:
     """Ask QUESTIONS as successive turns of one conversation."""
     from ..prompts import Prompts
     from ..understanding.validation import validate_question
 
+    if batch is not None:
+        if questions:
+            raise click.UsageError(say("jsonl_and_questions"))
+        _batch(settings, batch)
+        return
+    if not questions:
+        raise click.UsageError(say("no_questions"))
     prompts = Prompts.load(settings.prompts_dir)
     for q in questions:  # all questions are checked before anything runs
         validate_question(q, settings.max_question_chars, prompts)
@@ -115,6 +125,34 @@ def ask(settings: Settings, questions: tuple[str, ...], as_json: bool) -> None:
         reply = bot.ask(q, history)
         history.append(reply)
         _print_reply(reply, as_json)
+
+
+def _batch(settings: Settings, lines) -> None:
+    """One JSON object out per non-blank line in; a bad line is an {"error": ...} object and the batch goes on.
+    Exits 1 when any line failed."""
+    from ..prompts import texts
+    from .conversation import BatchLine, ConversationError, Replayer, read_batch_line, turns_from_history
+
+    t = texts(str(settings.prompts_dir), "api.yaml")
+    bot = _load(settings)
+    replayer, failed = Replayer(), 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        ident = None
+        try:
+            item: BatchLine = read_batch_line(line)
+            ident = item.id
+            history = replayer.history(bot, turns_from_history(item.history, t))
+            out = bot.ask(item.question, history).to_dict()
+        except (BackstretchError, ConversationError) as exc:
+            failed += 1
+            out = {"error": say("jsonl_error", line=number, message=exc), "line": number}
+        if ident is not None:
+            out = {"id": ident, **out}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
 
 
 @main.command()
