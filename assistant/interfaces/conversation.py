@@ -43,9 +43,10 @@ class CitationIn(BaseModel):
 
 
 class ReplyIn(BaseModel):
-    """A `Reply.to_dict()` sent back as history; only what the next turn needs is required."""
+    """A `Reply.to_dict()` sent back as history; only what the next turn needs is required. Keys not named here
+    pass through to `Reply.from_dict` (which ignores what it does not know), so new Reply fields survive."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
     question: str = Field(default="", max_length=MAX_TEXT)
     status: Literal[STATUSES] = "answered"  # type: ignore[valid-type]
     answer: str = Field(default="", max_length=MAX_ANSWER)
