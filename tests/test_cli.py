@@ -22,8 +22,8 @@ def run(*args: str, input: str | None = None):
 def test_help_imports_no_heavy_library():
     code = ("import sys; from assistant.interfaces.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'bm25s', 'rich')"
-            " if m in sys.modules]\nprint('HEAVY', heavy)")
+            "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langchain_core', 'bm25s', 'rich',"
+            " 'pydantic', 'fastapi') if m in sys.modules]\nprint('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "ask" in out and "ingest" in out and "chat" in out
     assert "HEAVY []" in out
@@ -142,3 +142,32 @@ def test_chat_offers_options_and_a_number_asks_that_question(settings, monkeypat
     result = run("--data-dir", str(settings.data_dir), "chat", input="Is it safe?\n2\n")
     assert result.exit_code == 0 and "  2. Is the child's pose safe?" in result.output
     assert asked == ["Is it safe?", "Is the child's pose safe?"]
+
+
+def test_jsonl_batch_answers_each_line_and_a_bad_line_does_not_stop_it(settings, bot):
+    lines = ["How long should I hold the child's pose?",
+             json.dumps({"id": "a", "question": "How long should I hold it?",
+                         "history": ["How do I do the child's pose?"]}),
+             "",
+             '{"question": ',
+             json.dumps({"question": "Is it safe?", "colour": "red"}),
+             json.dumps({"question": "How long should I hold it?",
+                         "history": [{"role": "user", "content": "How do I do the child's pose?"},
+                                     {"role": "assistant", "content": "(earlier answer)"}]}),
+             "x" * 2001,
+             "I have numbness in my groin and I can't control my bladder"]
+    result = CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "ask", "--jsonl", "-"],
+                                input="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1 and len(out) == 7  # the blank line is skipped; the failures are reported
+    assert [o.get("status") for o in out] == ["answered", "answered", None, None, "answered", None, "referral"]
+    assert out[1]["id"] == "a" and out[1]["citations"][0]["section_id"] == "childs-pose"
+    assert out[4]["citations"][0]["section_id"] == "childs-pose"
+    assert out[2] == {"error": out[2]["error"], "line": 4} and "not valid JSON" in out[2]["error"]
+    assert "colour" in out[3]["error"] and "limit is 2000" in out[5]["error"]
+    assert out[6]["urgent"] is True
+
+
+def test_jsonl_and_question_arguments_exclude_each_other(tmp_path):
+    result = run("--data-dir", str(tmp_path), "ask", "--jsonl", "-", "How do I stretch?", input="")
+    assert result.exit_code == 2 and "not both" in result.stderr

@@ -6,11 +6,15 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..backends import BACKENDS
 from ..errors import BackstretchError
-from ..settings import BACKENDS, Settings
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def say(key: str, **values) -> str:
@@ -41,7 +45,10 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None) -> None:
     """Grounded answers about stretching and cracking your back, quoted from one article."""
+    from ..settings import Settings
+
     ctx.obj = Settings.from_env(data_dir=data_dir, corpus_dir=corpus_dir)
+    ctx.obj.configure_logging()
 
 
 @contextmanager
@@ -116,15 +123,25 @@ def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
 
 
 @main.command()
-@click.argument("questions", nargs=-1, required=True)
+@click.argument("questions", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn (JSON Lines).")
 @click.option("--verbose", "-v", is_flag=True, help="Give each source's file and character span.")
+@click.option("--jsonl", "batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Answer each line of FILE ('-' for standard input) on its own: a plain question, or JSON with "
+                   "\"question\" and optional \"history\"; one JSON object per line out.")
 @click.pass_obj
-def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, verbose: bool, batch) -> None:
     """Ask QUESTIONS as successive turns of one conversation."""
     from ..prompts import Prompts
     from ..understanding.validation import validate_question
 
+    if batch is not None:
+        if questions:
+            raise click.UsageError(say("jsonl_and_questions"))
+        _batch(settings, batch)
+        return
+    if not questions:
+        raise click.UsageError(say("no_questions"))
     prompts = Prompts.load(settings.prompts_dir)
     for q in questions:  # all questions are checked before anything runs
         validate_question(q, settings.max_question_chars, prompts)
@@ -134,6 +151,34 @@ def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, verbose: 
         reply = bot.ask(q, history)
         history.append(reply)
         _print_reply(reply, as_json, verbose)
+
+
+def _batch(settings: Settings, lines) -> None:
+    """One JSON object out per non-blank line in; a bad line is an {"error": ...} object and the batch goes on.
+    Exits 1 when any line failed."""
+    from ..prompts import texts
+    from .conversation import BatchLine, ConversationError, Replayer, read_batch_line, turns_from_history
+
+    t = texts(str(settings.prompts_dir), "api.yaml")
+    bot = _load(settings)
+    replayer, failed = Replayer(), 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        ident = None
+        try:
+            item: BatchLine = read_batch_line(line)
+            ident = item.id
+            history = replayer.history(bot, turns_from_history(item.history, t))
+            out = bot.ask(item.question, history).to_dict()
+        except (BackstretchError, ConversationError) as exc:
+            failed += 1
+            out = {"error": say("jsonl_error", line=number, message=exc), "line": number}
+        if ident is not None:
+            out = {"id": ident, **out}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
 
 
 @main.command()
@@ -298,26 +343,82 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-@main.command()
-@click.option("--host", help="Address to bind (default 127.0.0.1, BACKSTRETCH_UI_HOST).")
-@click.option("--port", type=int, help="Port (default 7860, BACKSTRETCH_UI_PORT).")
-@click.option("--no-auth", is_flag=True, help="Allow a non-loopback address without a login.")
-@click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
-    """Serve the web page (building the index first if it is missing)."""
+def _serve_options(command):
+    for option in reversed([
+        click.option("--host", help="Address to bind (default 127.0.0.1, BACKSTRETCH_UI_HOST)."),
+        click.option("--port", type=int, help="Port (default 7860, BACKSTRETCH_UI_PORT)."),
+        click.option("--no-auth", is_flag=True, help="Allow a non-loopback address without a login or API key."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _secret(value) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def _refuse_open_bind(settings: Settings, host: str, no_auth: bool, page: bool, api: bool) -> None:
+    """Beyond loopback, the page needs a login and the APIs a bearer token, unless --no-auth says otherwise."""
     from ..errors import SettingsError
+
+    if host in LOOPBACK or no_auth:
+        return
+    missing = []
+    if page and not (settings.ui_user and _secret(settings.ui_password)):
+        missing.append("BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD")
+    if api and not _secret(settings.api_key):
+        missing.append("BACKSTRETCH_API_KEY")
+    if missing:
+        raise SettingsError(f"binding to {host} needs {' and '.join(missing)}, or --no-auth")
+
+
+@main.command()
+@_serve_options
+@click.option("--api-only", is_flag=True, help="Serve the OpenAI-compatible and REST APIs without the page.")
+@click.option("--no-api", is_flag=True, help="Serve the page without the APIs.")
+@click.pass_obj
+def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool, api_only: bool,
+          no_api: bool) -> None:
+    """Serve the web page and, beside it, the APIs (building the index first if it is missing)."""
+    if api_only and no_api:
+        raise click.UsageError("--api-only and --no-api exclude each other")
+    if api_only:
+        _serve_api(settings, host, port, no_auth)
+        return
     from .feedback import FeedbackStore
     from .ui import serve as launch
 
     host = host or settings.ui_host
     port = port or settings.ui_port
-    auth = (settings.ui_user, settings.ui_password) if settings.ui_user and settings.ui_password else None
-    if host not in LOOPBACK and auth is None and not no_auth:
-        raise SettingsError(f"binding to {host} needs BACKSTRETCH_UI_USER and BACKSTRETCH_UI_PASSWORD, or --no-auth")
+    _refuse_open_bind(settings, host, no_auth, page=True, api=not no_api)
+    password = _secret(settings.ui_password)
+    auth = (settings.ui_user, password) if settings.ui_user and password else None
     bot = _load(settings)
     store = FeedbackStore(settings.feedback_path)
     click.echo(say("serving", host=host, port=port), err=True)
-    launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size)
+    if not no_api:
+        click.echo(say("serving_api", host=host, port=port), err=True)
+    launch(bot, store, host, port, auth, settings.ui_concurrency, settings.ui_queue_size, api=not no_api,
+           api_key=_secret(settings.api_key) or None)
+
+
+@main.command("api")
+@_serve_options
+@click.pass_obj
+def api_command(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
+    """Serve only the OpenAI-compatible and REST APIs (the same as serve --api-only)."""
+    _serve_api(settings, host, port, no_auth)
+
+
+def _serve_api(settings: Settings, host: str | None, port: int | None, no_auth: bool) -> None:
+    from ..app import Assistant
+    from .api import serve_api
+
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    _refuse_open_bind(settings, host, no_auth, page=False, api=True)
+    click.echo(say("serving_api", host=host, port=port), err=True)
+    serve_api(settings, host, port, _secret(settings.api_key) or None, lambda: Assistant.load(settings))
 
 
 @main.group()

@@ -469,14 +469,26 @@ def build_app(bot, store: FeedbackStore):
 
 
 def serve(bot, store: FeedbackStore, host: str, port: int, auth: tuple[str, str] | None,
-          concurrency: int, queue_size: int, prevent_thread_lock: bool = False):
-    """Queue with a concurrency limit (a burst slows the page rather than crashing it), then launch."""
+          concurrency: int, queue_size: int, prevent_thread_lock: bool = False, api: bool = True,
+          api_key: str | None = None):
+    """Queue with a concurrency limit (a burst slows the page rather than crashing it), then serve: with `api`,
+    the page is mounted on a FastAPI app beside the OpenAI-compatible and REST routes (interfaces/api.py)."""
     # Gradio rebuilds a pandas summary of its last 10,000 events after every event, for a monitoring page
     # this app does not use; at 32 users that was about 8% of the server's CPU. Every 1,000 events is plenty.
     # Read when the app's queue is made, so set before building it.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
     app = build_app(bot, store)
     app.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    app.launch(server_name=host, server_port=port, share=False, auth=auth, css_paths=[CSS_PATH], quiet=True,
-               show_error=False, prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
+    if not api:
+        app.launch(server_name=host, server_port=port, share=False, auth=auth, css_paths=[CSS_PATH], quiet=True,
+                   show_error=False, prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
+        return app
+    import gradio as gr
+
+    from .api import State, build_api, run_server
+
+    server = build_api(State(bot), bot.settings, api_key)  # its routes first, so the page's "/" mount comes last
+    server = gr.mount_gradio_app(server, app, path="/", server_name=host, server_port=port, auth=auth,
+                                 css_paths=[CSS_PATH], show_error=False, footer_links=["api"])
+    run_server(server, host, port, background=prevent_thread_lock)
     return app
