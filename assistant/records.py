@@ -53,6 +53,7 @@ class Section:
     tags: SectionTags = field(default_factory=SectionTags)
     aliases: tuple[str, ...] = ()
     professional_only: bool = False
+    details: dict[str, tuple[str, ...]] = field(default_factory=dict)  # detail kind -> ids of passages giving it
 
     def of_kind(self, *kinds: str) -> list[Passage]:
         return [p for p in self.passages if p.kind in kinds]

@@ -27,7 +27,7 @@ def test_every_subpackage_is_listed_for_the_wheel():
 def test_the_built_wheel_answers_a_question_from_outside_the_repo(tmp_path):
     src = tmp_path / "src"  # a copy, so the build writes nothing into the checkout
     shutil.copytree(REPO / "assistant", src / "assistant", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("prompts", "corpus"):
+    for name in ("prompts", "corpus", "lexicon"):
         shutil.copytree(REPO / name, src / name)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, src / name)
@@ -60,6 +60,6 @@ def test_the_built_wheel_answers_a_question_from_outside_the_repo(tmp_path):
                           cwd=elsewhere, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Hold this stretch for about 30 seconds while continuing to breathe. [1]" in proc.stdout
-    assert "[1] Child's pose (step), corpus/000_7984092486e2ea15.txt chars 1659-1726" in proc.stdout
+    assert "[1] Child's pose (step)\n" in proc.stdout
     assert (home / ".local" / "share" / "backstretch" / "chroma").is_dir()  # the index went to the user's data dir
     assert "Traceback" not in proc.stderr

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from ..knowledge.library import Library
 from ..prompts import Prompts
 from ..records import Citation, Passage, Section
-from ..understanding.intent import Plan, detail_pattern
+from ..understanding.details import missing_phrase
+from ..understanding.intent import Plan
 from ..understanding.retrieval import Retrieval
 from ..understanding.triage import Triage
 
@@ -263,17 +264,16 @@ class Composer:
         return self.p.render("wanted_join").join(parts) if parts else self.p.render("wanted_any")
 
     def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
-        pattern = re.compile(detail_pattern(kind)) if kind else None
-        candidates = [p for p in s.passages if p.kind != "warning"]
-        matching = [p for p in candidates if pattern and pattern.search(p.text.lower())]
-        if matching:
-            # details live in the steps and tips; intros only describe
-            chosen = sorted(matching, key=lambda p: (p.kind == "intro", -r.passage_scores.get(p.id, 0.0)))[:2]
+        """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
+        it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""
+        by_id = {p.id: p for p in s.passages}
+        chosen = [by_id[i] for i in s.details.get(kind, ()) if i in by_id] if kind else []
+        if chosen:
             d.add(self.p.render("detail_intro", title=s.title))
         else:
-            ranked = sorted(candidates, key=lambda p: -r.passage_scores.get(p.id, 0.0))
-            chosen = ranked[:1]
-            d.add(self.p.render("detail_missing", title=s.title))
+            d.add(self.p.render("detail_missing", title=s.title, what=missing_phrase(kind) if kind else "that"))
+            given = list(dict.fromkeys(i for ids in s.details.values() for i in ids))
+            chosen = [by_id[i] for i in given if i in by_id and by_id[i].kind != "warning"][:3] or s.steps[:2]
         for p in sorted(chosen, key=lambda p: p.start):
             quote, n = d.cite(_Span([p]))
             d.add(self.p.render("detail_line", quote=quote, n=n))

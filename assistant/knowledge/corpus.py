@@ -114,11 +114,26 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
                     text=sentence, start=start, end=end, order=order,
                     step=None if line.intro or target is general else step_no,
                 ))
+        section.details = _details(section, info.get("details") or {}, sidecar_name)
         sections.append(section)
     unused = [p for p in (*overrides, *general_prefixes) if p not in used]
     if unused:
         raise CorpusError(f"{sidecar_name}: no sentence of {source} starts with {unused[0]!r}")
     return Document(source=source, text=text, sections=sections, general=general if general.passages else None)
+
+
+def _details(section: Section, tagged: dict, sidecar_name: str) -> dict[str, tuple[str, ...]]:
+    """Detail kind -> the passages of the section that give it, found by their opening words."""
+    found: dict[str, tuple[str, ...]] = {}
+    for kind, prefixes in tagged.items():
+        ids = []
+        for prefix in prefixes or ():
+            hit = [p.id for p in section.passages if p.text.startswith(str(prefix))]
+            if not hit:
+                raise CorpusError(f"{sidecar_name}: no sentence of {section.id} starts with {prefix!r} ({kind})")
+            ids += hit[:1]
+        found[str(kind)] = tuple(dict.fromkeys(ids))
+    return found
 
 
 def _section_lines(text: str) -> list[list[_Line]]:

@@ -10,6 +10,7 @@ from typing import Literal
 from ..knowledge.library import Library
 from ..records import Reply
 from .conversation import last_focus
+from .details import detail_kind as read_detail_kind
 from .lexicon import Facets, normalise
 from .retrieval import Retrieval
 
@@ -26,27 +27,6 @@ _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
     r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b")
-# Detail kinds: what the question asks, and what an answering sentence says.
-DETAILS: tuple[tuple[str, str, str], ...] = (
-    ("reset", r"\b(again|reset|how soon|wait)\b", r"\b(reset|minutes)\b"),
-    ("hold", r"\bhow long\b|\bhow many (seconds|minutes)\b|\bhow much time\b|\bhold (it|this|that|the \w+)? ?for\b|\bduration\b",
-     r"\b\d+\s*(–|-|to)?\s*\d*\s*(seconds|minutes)\b|\bhold\b"),
-    ("reps", r"\bhow (many times|often|frequently)\b|\brep(s|etitions?)\b|\b(a|per) day\b|\bdaily\b|\bsets?\b|\brepeat\b",
-     r"\btimes daily\b|\brepeat\b|\bfew times\b|\bthree to five\b"),
-    ("wear", r"\b(wear|wearing|shoes?|clothing|clothes|footwear|sneakers|trainers)\b", r"\b(wear|runners)\b"),
-    ("buy", r"\b(buy|purchase|cost|price|expensive|cheap|where (can|do|should) i (get|find))\b",
-     r"\b(store|inexpensive|pick up)\b"),
-    ("chair", r"\b(which|what|kind of|type of|sort of) (kind of |type of |sort of )?chair\b", r"\b(stable|wooden|sturdy|solid)\b[^.]*\bchair\b|\bchair works\b"),
-    ("surface", r"\b(surface|mat|yoga mat|carpet|padding|padded|cushion\w*)\b|\bwhat (kind of )?floor\b",
-     r"\b(padd\w*|carpet|mat|cushion\w*|surface)\b"),
-    ("breath", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b", r"\b(breath\w*|breathe|exhal\w*|inhal\w*)\b"),
-    ("where", r"\b(which|what) (part|area|region|joints?)\b|\bwhere (will|does|would|do) (it|i|my back)\b",
-     r"\b(crack|release|region|area|spine)\b"),
-    ("hand", r"\bwhich (hand|arm|side)\b|\bwhat (hand|arm|side)\b", r"\b(dominant|hand|arm)\b"),
-    ("partner", r"\bhow (big|strong|tall)\b|\bwhat size\b|\bwho (should|can)\b", r"\b(size|stronger|taller|strong)\b"),
-    ("feel", r"\bwhat (should|will|would|do) i feel\b|\b(should|will|would) i feel\b|\bwhere (should|will) i feel\b",
-     r"\b(feel|stretch)\b"),
-)
 # "Is it safe to…", "it's bad to…": a dummy "it" is not a reference to an earlier method.
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
 _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
@@ -86,15 +66,7 @@ def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[s
 
 
 def detail_kind(question: str) -> str | None:
-    text = normalise(question)
-    for name, asked, _ in DETAILS:
-        if re.search(asked, text):
-            return name
-    return None
-
-
-def detail_pattern(kind: str) -> str:
-    return next(answer for name, _, answer in DETAILS if name == kind)
+    return read_detail_kind(normalise(question))
 
 
 def alternatives_to(focus: tuple[str, ...], f: Facets, library: Library) -> tuple[str, ...]:
