@@ -57,7 +57,13 @@ class Assistant:
                 index.ingest(library.documents, progress=progress)
             index.open(expected)
             index.vectors()
-        retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
+        from .understanding.router import Router, RouteTable, described_thresholds
+
+        cache_dir = Path(settings.data_dir) / "cache"
+        least, lead, bonus = described_thresholds(str(settings.lexicon_dir))
+        describer = Router(RouteTable.of_methods(library.sections, {}), embeddings, cache_dir)
+        retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k,
+                                          describer=describer, described=(least, lead, bonus))
         generator = None
         if settings.uses_llm or chat_model is not None:
             from .answering.chat_models import chat_model as model_for

@@ -52,6 +52,7 @@ class Section:
     passages: list[Passage] = field(default_factory=list)
     tags: SectionTags = field(default_factory=SectionTags)
     aliases: tuple[str, ...] = ()
+    describes: tuple[str, ...] = ()  # the move in lay words, for questions that describe it instead of naming it
     professional_only: bool = False
     details: dict[str, tuple[str, ...]] = field(default_factory=dict)  # detail kind -> ids of passages giving it
 
@@ -67,6 +68,20 @@ class Section:
         return self.of_kind("warning")
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """Sentences in which the article itself compares methods (by id) or kinds of motion."""
+
+    between: tuple[str, ...]
+    motions: tuple[str, ...]
+    passages: tuple[str, ...]  # passage ids
+
+    def covers(self, a: Section, b: Section) -> bool:
+        if self.between:
+            return {a.id, b.id} <= set(self.between)
+        return {a.tags.motion, b.tags.motion} == set(self.motions) and a.tags.motion != b.tags.motion
+
+
 @dataclass
 class Document:
     """A parsed source file with its sections; `general` holds article-level cautions."""
@@ -75,6 +90,7 @@ class Document:
     text: str
     sections: list[Section]
     general: Section | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
 
     @property
     def passages(self) -> list[Passage]:

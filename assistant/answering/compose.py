@@ -135,10 +135,7 @@ class Composer:
         elif plan.intent in ("safety", "compare") and not sections:
             self._safety_general(draft, plan, retrieval)
         elif plan.intent == "compare":
-            draft.add(self.p.render("compare_intro"))
-            for s in sections:
-                draft.add()
-                self._safety(draft, s)
+            self._compare(draft, sections)
         elif plan.intent == "detail":
             self._detail(draft, sections[0], plan.detail or "", retrieval)
         else:
@@ -209,6 +206,25 @@ class Composer:
             quote, n = d.cite(span)
             d.add(self.p.render("intro_line", quote=quote, n=n))
         self._warnings(d, s, header=False)
+
+    def _compare(self, d: Draft, sections: list[Section]) -> None:
+        """The article's own comparative sentences first; where it compares none of the pair, it says so. Then each
+        method's own risk sentences and warnings."""
+        said: list[Passage] = []
+        for i, a in enumerate(sections):
+            for b in sections[i + 1:]:
+                said += [p for p in self.library.comparisons_of(a, b) if p not in said]
+        titles = self.p.render("wanted_join").join(s.title for s in sections)
+        if said:
+            d.add(self.p.render("compare_said", titles=titles))
+            for p in sorted(said, key=lambda p: p.start):
+                quote, n = d.cite(_Span([p]))
+                d.add(self.p.render("intro_line", quote=quote, n=n))
+        else:
+            d.add(self.p.render("compare_not_said", titles=titles))
+        for s in sections:
+            d.add()
+            self._safety(d, s)
 
     def _safety_general(self, d: Draft, plan: Plan, r: Retrieval) -> None:
         d.add(self.p.render("safety_general_intro"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-from ..records import GENERAL_SECTION_ID, KINDS, Document, Passage, Section, SectionTags
+from ..records import GENERAL_SECTION_ID, KINDS, Comparison, Document, Passage, Section, SectionTags
 from .sentences import first_words, rule_kind, sentence_spans, trim
 
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -89,6 +89,7 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
                 posture=str(info.get("posture") or ""),
             ),
             aliases=tuple(str(a) for a in info.get("aliases") or ()),
+            describes=tuple(str(a) for a in info.get("describes") or ()),
             professional_only=bool(info.get("professional_only", False)),
         )
         step_no = 0
@@ -119,7 +120,27 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
     unused = [p for p in (*overrides, *general_prefixes) if p not in used]
     if unused:
         raise CorpusError(f"{sidecar_name}: no sentence of {source} starts with {unused[0]!r}")
-    return Document(source=source, text=text, sections=sections, general=general if general.passages else None)
+    return Document(source=source, text=text, sections=sections, general=general if general.passages else None,
+                    comparisons=_comparisons(meta.get("comparisons") or [], sections, sidecar_name))
+
+
+def _comparisons(raw: list, sections: list[Section], sidecar_name: str) -> list[Comparison]:
+    """The sidecar's comparisons, each sentence found by its opening words in the sections it names."""
+    ids = {s.id for s in sections}
+    found = []
+    for item in raw:
+        between = tuple(str(x) for x in item.get("between") or ())
+        unknown = [b for b in between if b not in ids]
+        if unknown:
+            raise CorpusError(f"{sidecar_name}: comparison names no section {unknown[0]!r}")
+        passages = []
+        for prefix in item.get("sentences") or ():
+            hit = [p.id for s in sections for p in s.passages if p.text.startswith(str(prefix))]
+            if not hit:
+                raise CorpusError(f"{sidecar_name}: no sentence starts with {prefix!r} (comparisons)")
+            passages.append(hit[0])
+        found.append(Comparison(between, tuple(str(m) for m in item.get("motions") or ()), tuple(passages)))
+    return found
 
 
 def _details(section: Section, tagged: dict, sidecar_name: str) -> dict[str, tuple[str, ...]]:

@@ -50,5 +50,11 @@ class Library:
         return [p for d in self.documents if d.source == section.source and d.general
                 for p in d.general.warnings]
 
+    def comparisons_of(self, a: Section, b: Section) -> list[Passage]:
+        """The article's own sentences comparing two methods (or their kinds of motion), in article order."""
+        ids = [pid for d in self.documents for c in d.comparisons if c.covers(a, b) for pid in c.passages]
+        found = [self._passages[i] for i in dict.fromkeys(ids) if i in self._passages]
+        return sorted(found, key=lambda p: (p.source, p.start))
+
     def is_general(self, section_id: str) -> bool:
         return section_id == GENERAL_SECTION_ID or section_id.endswith("-general")

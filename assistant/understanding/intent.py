@@ -11,7 +11,7 @@ from ..knowledge.library import Library
 from ..records import Reply
 from .conversation import last_focus
 from .details import detail_kind as read_detail_kind
-from .lexicon import Facets, normalise
+from .lexicon import MOTIONS, Facets, any_phrase, normalise
 from .retrieval import Retrieval
 
 Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
@@ -21,8 +21,6 @@ _SAFETY = re.compile(
     r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
     r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
     r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling)\b")
-_COMPARATIVE = re.compile(r"\b(safer|safest|riskier|riskiest|more (dangerous|risky)|less (dangerous|risky)|gentler|"
-                          r"better or worse|compare\w*|versus|vs\.?)\b")
 _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
@@ -31,6 +29,10 @@ _WHICH = re.compile(
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
 _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
                        r"the position|the pose|instead|also|too|again|then)\b")
+# A question that weighs two moves against each other ("X or Y, which is better?", "safer than", "as much as").
+_COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
+                      r"forgiving|range)|less (dangerous|risky)|easier|gentler|versus|vs\.?|compared?|comparing|"
+                      r"difference between|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -69,6 +71,22 @@ def detail_kind(question: str) -> str | None:
     return read_detail_kind(normalise(question))
 
 
+def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], library: Library) -> tuple[str, ...]:
+    """The methods a comparison weighs: those it names, then one per kind of motion it names (the best-ranked of
+    that motion), else the methods in focus."""
+    pool = list(f.named)
+    for motion, words in MOTIONS.items():
+        if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
+            best = next((s for s in ranked if library.section(s).tags.motion == motion and s not in pool), None)
+            if best:
+                pool.append(best)
+    if len(pool) < 2 and f.positions:  # "twisting sat down or swinging my arms standing": the posture tells them apart
+        pool += [s for s in ranked if s not in pool and f.admits(library.section(s))][:1]
+    if len(pool) < 2:
+        pool += [s for s in focus if s not in pool]
+    return tuple(pool)
+
+
 def alternatives_to(focus: tuple[str, ...], f: Facets, library: Library) -> tuple[str, ...]:
     """Methods of the same motion as the one in focus that fit what the follow-up asks (without a chair, on the
     floor...), those of the same posture first; only the best-fitting tier is returned."""
@@ -100,6 +118,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed
         return Plan("clarify", focus[:top_k], f, detail_kind(question), followup=True)
 
+    if _COMPARE.search(text):
+        pool = compared(text, f, focus if followup else (), methods, library)
+        if len(pool) > 1:
+            return Plan("compare", pool[:3], f)
+
     if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
         intent: Intent = "safety" if last_intent == "safety" else "howto"
         if last_intent == "detail":
@@ -109,10 +132,6 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan(intent, named[:1], f, followup=True)
 
     if _SAFETY.search(text):
-        if _COMPARATIVE.search(text) and not followup:  # "which is safer, twisting or arching?"
-            pool = list(named) + [sid for sid in methods if sid not in named]
-            if len(pool) > 1:
-                return Plan("compare", tuple(pool[:max(2, min(len(named), 3))]), f)
         if len(named) > 1:
             return Plan("compare", named[:3], f)
         if named or followup:

@@ -38,6 +38,15 @@ EQUIPMENT: dict[str, tuple[str, ...]] = {
     "bed": ("bed",),
     "none": ("no equipment", "without equipment", "nothing but", "no tools", "without any equipment", "no gear"),
 }
+# How people name a kind of motion, mapped to the sidecar's `motion` tag (comparisons between kinds of move).
+MOTIONS: dict[str, tuple[str, ...]] = {
+    "rotation": ("twist", "twists", "twisting", "rotate", "rotating", "rotation", "rotations", "side to side",
+                 "side-to-side", "turning", "turn my"),
+    "extension": ("arch", "arching", "bend backwards", "bending backwards", "bend backward", "backwards", "backward",
+                  "extension", "extensions", "extending", "lean back", "leaning back", "backbend", "backbends"),
+    "flexion": ("knees to chest", "knees to my chest", "knee hug", "curl up", "curling up", "fold forward",
+                "folding forward", "bend forward", "bending forward"),
+}
 WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "second person", "other person",
                 "someone else", "helper", "a person", "two of us", "another body", "spouse", "husband", "wife",
                 "boyfriend", "girlfriend", "companion", "two people", "with help", "my brother", "my sister")

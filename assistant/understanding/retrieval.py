@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -100,6 +101,8 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 24
     rrf_k: int = 60
     max_sections: int = 3
+    describer: Any = None  # a Router over the methods' lay descriptions (None: no lift by description)
+    described: tuple[float, float, float] = (1.1, 1.0, 0.0)  # least similarity, lead, bonus
 
     @classmethod
     def build(cls, library: Library, index: VectorIndex, **kw) -> HybridRetriever:
@@ -127,6 +130,12 @@ class HybridRetriever(BaseRetriever):
         for sid in named:  # a method named outright is in play even if no passage of it ranked
             if sid not in by_section:
                 by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
+        if self.describer is not None and not named:  # "the one where you curl up on your back"
+            nearest = self.describer.nearest(vector)
+            least, lead, bonus = self.described
+            if nearest and nearest[1] >= least and nearest[2] >= lead:
+                hit = by_section.setdefault(nearest[0], SectionHit(self.library.section(nearest[0]), 0.0))
+                hit.score += bonus
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
         best = max((h.similarity for h in dense), default=0.0)
         return Retrieval(question, ranked, fused, best, asked, vector)

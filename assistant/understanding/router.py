@@ -54,6 +54,12 @@ class RouteTable:
     def load(cls, folder: Path) -> RouteTable:
         return _load(str(Path(folder).resolve()))
 
+    @classmethod
+    def of_methods(cls, sections, thresholds: dict[str, tuple[float, float]]) -> RouteTable:
+        """One route per method, its examples the sidecar's lay descriptions of it (and its title)."""
+        routes = tuple(Route(s.id, "article", "", (s.title, *s.describes)) for s in sections)
+        return cls(routes, thresholds)
+
     @property
     def digest(self) -> str:
         text = json.dumps([[r.name, list(r.examples)] for r in self.routes])
@@ -81,6 +87,16 @@ def _load(folder: str) -> RouteTable:
         raise SettingsError("routes.yaml: an `article` route is needed to measure the others against")
     thresholds = {k: (float(v["min"]), float(v["margin"])) for k, v in (data.get("decision") or {}).items()}
     return RouteTable(tuple(routes), thresholds)
+
+
+@cache
+def described_thresholds(folder: str) -> tuple[float, float, float]:
+    """(least similarity, lead over the next method, score bonus) for a method found by its description."""
+    import yaml
+
+    data = yaml.safe_load((Path(folder) / "routes.yaml").read_text(encoding="utf-8")) or {}
+    raw = data.get("described") or {}
+    return float(raw.get("min", 1.1)), float(raw.get("margin", 1.0)), float(raw.get("bonus", 0.0))
 
 
 class Router:
@@ -131,6 +147,14 @@ class Router:
         best = np.full(len(self.table.routes), -1.0, dtype=np.float32)
         np.maximum.at(best, self._labels_arr, sims)
         return {r.name: float(best[i]) for i, r in enumerate(self.table.routes)}
+
+    def nearest(self, vector) -> tuple[str, float, float] | None:
+        """The route nearest the question, its similarity and its lead over the next route."""
+        ranked = sorted(self.scores(vector).items(), key=lambda kv: -kv[1])
+        if not ranked:
+            return None
+        lead = ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0)
+        return ranked[0][0], ranked[0][1], lead
 
     def decide(self, vector, names_method: bool = False) -> Decision:
         scores = self.scores(vector)
