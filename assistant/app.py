@@ -23,6 +23,7 @@ class Assistant:
         self.library = library
         self.index = index
         self._chain = chain
+        self.retriever = chain.retriever  # a LangChain BaseRetriever over the same index (k, scores, a floor)
         self.runnable = chain.runnable()
 
     @classmethod
@@ -107,12 +108,11 @@ class Assistant:
         return self._chain.composer.p
 
     def ask(self, question: str, history: Sequence[Reply] | None = None) -> Reply:
-        """Answer one turn; `history` holds the earlier replies of the conversation, oldest first."""
-        from .understanding.validation import validate_question
+        """Answer one turn; `history` holds the earlier turns, oldest first (Replies, their dicts or chat messages).
 
+        An empty, too long or malformed question raises InvalidQuestion (checked inside the chain)."""
         began = time.perf_counter()
-        text = validate_question(question, self.settings.max_question_chars, self.prompts)
-        reply: Reply = self.runnable.invoke({"question": text, "history": list(history or [])})
+        reply: Reply = self.runnable.invoke({"question": question, "history": list(history or [])})
         reply.latency_ms = (time.perf_counter() - began) * 1000
         return reply
 
@@ -121,11 +121,8 @@ class Assistant:
 
         Extractive answers come line by line once checked; a model's answer comes sentence by sentence, each
         shown only after it passed its checks. The final Reply is what counts (it may be a fallback)."""
-        from .understanding.validation import validate_question
-
         began = time.perf_counter()
-        text = validate_question(question, self.settings.max_question_chars, self.prompts)
-        for piece in self._chain.stream({"question": text, "history": list(history or [])}):
+        for piece in self._chain.stream({"question": question, "history": list(history or [])}):
             if isinstance(piece, Reply):
                 piece.latency_ms = (time.perf_counter() - began) * 1000
             yield piece

@@ -269,8 +269,10 @@ def test_the_page_streams_a_model_answer_sentence_by_sentence(openai_bot, bot):
     from assistant.prompts import texts as wording
 
     llm, _ = openai_bot(lambda passages, _: faithful(passages, extra=INVENTED))
-    steps = list(converse(llm, wording(str(bot.settings.prompts_dir), "ui.yaml"), HOWTO, [], []))
-    shown = [s.chat[-1]["content"] for s in steps]
+    steps, shown = [], []
+    for step in converse(llm, wording(str(bot.settings.prompts_dir), "ui.yaml"), HOWTO, []):
+        steps.append(step)  # the turn is updated in place: read what it shows at each step
+        shown.append(step.reply.answer if step.reply else step.turns[-1].partial)
     assert len(steps) > 3 and all(s.reply is None for s in steps[:-1]) and steps[-1].reply.backend == "openai"
     assert all(len(a) < len(b) for a, b in zip(shown[:-1], shown[1:-1], strict=False))  # it grows as it streams
     assert not any("upside down" in text for text in shown)
@@ -308,11 +310,14 @@ def test_a_served_page_shows_the_models_answer_and_a_fallback_notice(bot, settin
             page.goto(url)
 
             def ask(question: str, wait_for: str) -> str:
+                before = page.locator("#chat .tools").count()
                 page.fill("#question textarea", question)
                 page.click("#send")
-                shows = "(t) => document.querySelector('#sources').innerText.includes(t)"
+                page.wait_for_function("n => document.querySelectorAll('#chat .tools').length > n", arg=before,
+                                       timeout=60_000)
+                shows = "(t) => document.querySelector('#chat').innerText.includes(t)"
                 page.wait_for_function(shows, arg=wait_for, timeout=60_000)
-                return page.locator("#chat .message").last.inner_text()
+                return page.locator("#chat .turn").last.inner_text()
 
             child = bot.library.section("childs-pose")
             said = ask(HOWTO, child.steps[-1].text[:40])

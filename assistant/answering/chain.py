@@ -7,12 +7,14 @@ start (spelling) → triage (red flags) → retrieval → scope → plan → hol
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
+from pydantic import BaseModel, Field
 
-from ..errors import CitationError
+from ..errors import BackstretchError, CitationError
 from ..knowledge.library import Library
 from ..records import Reply, Status
 from ..settings import Settings
@@ -24,6 +26,7 @@ from ..understanding.router import Router
 from ..understanding.scope import decide_scope
 from ..understanding.spelling import Speller, english_words, vocabulary
 from ..understanding.triage import Triage, Triager
+from ..understanding.validation import validate_question
 from . import citations
 from .chat_models import is_unreachable
 from .compose import Composer, Draft
@@ -102,14 +105,32 @@ class AnswerChain:
 
     stream = run
 
-    def runnable(self) -> Runnable:
-        return RunnableLambda(self.invoke, name="backstretch")
+    def runnable(self) -> AnswerRunnable:
+        return AnswerRunnable(self)
 
     # -- steps --------------------------------------------------------------------------------------
     def _start(self, data: dict | Turn) -> Turn:
-        turn = data if isinstance(data, Turn) else Turn(data["question"], as_history(data.get("history") or ()))
+        if isinstance(data, Turn):
+            turn = data
+        else:
+            asked = Question.model_validate(data)
+            question = validate_question(asked.question, self.settings.max_question_chars, self.composer.p)
+            turn = Turn(question, self._replayed(as_history(asked.history)))
         turn.text = self.speller.correct(turn.question)
         return turn
+
+    def _replayed(self, history: list[Reply]) -> list[Reply]:
+        """Turns known only by their text (chat messages) are answered again, in order, so the conversation's
+        focus and referral state are what they were; the answers are deterministic, so nothing changes."""
+        out: list[Reply] = []
+        for reply in history:
+            if not reply.intent and reply.question.strip():
+                try:
+                    reply = self.invoke({"question": reply.question, "history": list(out)})
+                except BackstretchError:  # an earlier turn that would not be accepted now adds nothing
+                    continue
+            out.append(reply)
+        return out
 
     def _reply(self, turn: Turn, status: Status, answer: str, **fields) -> None:
         """The one place a Reply is made: the conversation's referral state travels on every one of them."""
@@ -225,6 +246,61 @@ class AnswerChain:
             assert turn.reply is not None
             return turn.reply
         return reply
+
+
+class Question(BaseModel):
+    """What the answer Runnable takes: one question and the conversation before it."""
+
+    question: str = Field(description="The question, as the person typed it.")
+    history: list[Any] = Field(default_factory=list, description="Earlier turns, oldest first: Reply objects, "
+                               "Reply.to_dict() dicts, or chat messages (LangChain messages or role/content dicts).")
+
+
+class AnswerRunnable(Runnable[Question | dict, Reply]):
+    """The chain as a LangChain Runnable with a typed input: invoke gives the Reply; stream and astream give the
+    verified answer piece by piece (nothing a check has not passed); the question is validated inside."""
+
+    name: str | None = "backstretch"
+
+    def __init__(self, chain: AnswerChain) -> None:
+        self.chain = chain
+
+    @property
+    def InputType(self) -> type[Question]:  # noqa: N802 (LangChain's name)
+        return Question
+
+    @property
+    def OutputType(self) -> type[Reply]:  # noqa: N802
+        return Reply
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        return Question
+
+    def invoke(self, input: Question | dict, config: RunnableConfig | None = None, **kwargs: Any) -> Reply:
+        return self._call_with_config(lambda data: self.chain.invoke(_as_data(data)), input, config)
+
+    def _pieces(self, inputs: Iterator[Question | dict]) -> Iterator[str]:
+        for data in inputs:
+            for piece in self.chain.run(_as_data(data)):
+                if isinstance(piece, str):
+                    yield piece
+
+    def stream(self, input: Question | dict, config: RunnableConfig | None = None,
+               **kwargs: Any) -> Iterator[str]:  # type: ignore[override]
+        yield from self._transform_stream_with_config(iter([input]), self._pieces, config)
+
+    async def astream(self, input: Question | dict, config: RunnableConfig | None = None,
+                      **kwargs: Any) -> AsyncIterator[str]:  # type: ignore[override]
+        import asyncio
+
+        pieces = self.stream(input, config)
+        done = object()
+        while (piece := await asyncio.to_thread(next, pieces, done)) is not done:
+            yield piece  # type: ignore[misc]
+
+
+def _as_data(data: Question | dict) -> dict:
+    return data.model_dump() if isinstance(data, Question) else data
 
 
 def _worded_by_model(reply: Reply) -> bool:

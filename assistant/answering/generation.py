@@ -19,6 +19,9 @@ from ..settings import Settings
 from .verification import Sentence, Verdict, check_sentence, judge, renumber_markers, split_sentences, titles_of
 
 log = logging.getLogger(__name__)
+# The model's raw tokens never reach a caller's callbacks (astream_events, tracers): only verified sentences leave
+# the chain, so the model is called without the callbacks it would otherwise inherit from the running chain.
+_UNTRACED: dict = {"callbacks": []}
 
 
 @dataclass
@@ -64,7 +67,7 @@ class Generator:
         from langchain_core.messages import HumanMessage
 
         prompt = self.t["condense"].format(title=focus_title, question=question).strip()
-        text = str(self.model.invoke([HumanMessage(prompt)]).content).strip()
+        text = str(self.model.invoke([HumanMessage(prompt)], config=_UNTRACED).content).strip()
         return text.splitlines()[0].strip() if text else question
 
     def run(self, question: str, given: list[Citation], gen: Generation) -> Iterator[str]:
@@ -76,7 +79,7 @@ class Generator:
         done = 0
         last_line = None
         try:
-            for chunk in self.model.stream(self.messages(question, given)):
+            for chunk in self.model.stream(self.messages(question, given), config=_UNTRACED):
                 gen.raw += _text(chunk)
                 sentences = split_sentences(gen.raw)
                 complete = len(sentences) - 1

@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, model_validator
 
 from ..knowledge.index import VectorIndex
 from ..knowledge.library import Library
@@ -93,25 +93,35 @@ def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
 class HybridRetriever(BaseRetriever):
     """LangChain retriever: each hit brings its whole section (steps, warnings, tips) with it."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # an unknown argument is named, not dropped
 
     library: Library
     index: VectorIndex
-    bm25: Bm25
+    bm25: Bm25 | None = None  # built from the library when not given
+    k: int = Field(default=4, gt=0, description="Documents returned by invoke (also per call: invoke(q, k=2)).")
+    min_similarity: float = Field(default=0.3, ge=0, le=1, description="Relevance floor: no documents when the "
+                                  "question's best dense similarity to any passage is below it.")
     candidates: int = 24
     rrf_k: int = 60
     max_sections: int = 3
     describer: Any = None  # a Router over the methods' lay descriptions (None: no lift by description)
     described: tuple[float, float, float] = (1.1, 1.0, 0.0)  # least similarity, lead, bonus
 
+    @model_validator(mode="after")
+    def _bm25(self) -> HybridRetriever:
+        if self.bm25 is None:
+            self.bm25 = Bm25(self.library.passages, self.library)
+        return self
+
     @classmethod
     def build(cls, library: Library, index: VectorIndex, **kw) -> HybridRetriever:
-        return cls(library=library, index=index, bm25=Bm25(library.passages, library), **kw)
+        return cls(library=library, index=index, **kw)
 
     def search(self, question: str) -> Retrieval:
         query = expand(question)
         vector = self.index.embeddings.embed_query(query)
         dense = self.index.query_vector(vector, self.candidates)
+        assert self.bm25 is not None
         lexical = self.bm25.ranked(query, self.candidates)
         fused = fuse([[h.passage_id for h in dense], [pid for pid, _ in lexical]], self.rrf_k)
         asked = facets(question, self.library.sections)
@@ -140,13 +150,25 @@ class HybridRetriever(BaseRetriever):
         best = max((h.similarity for h in dense), default=0.0)
         return Retrieval(question, ranked, fused, best, asked, vector)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None) -> list[LCDocument]:
+        """The `k` passages with the highest fused score (score in metadata), none below the relevance floor."""
+        count = self.k if k is None else k
+        if count <= 0:
+            raise ValueError(f"k must be positive, got {count}")
         result = self.search(query)
+        if result.best_similarity < self.min_similarity:
+            return []
+        ranked = sorted(result.passage_scores.items(), key=lambda kv: -kv[1])
         docs = []
-        for hit in [h for h in result.sections if not self.library.is_general(h.section.id)][: self.max_sections]:
-            for p in hit.section.passages:
-                docs.append(LCDocument(page_content=p.text, id=p.id, metadata={
-                    "section_id": p.section_id, "section_title": p.section_title, "kind": p.kind,
-                    "source": p.source, "start": p.start, "end": p.end, "score": result.passage_scores.get(p.id, 0.0),
-                }))
+        for pid, score in ranked:
+            p = self.library.passage(pid)
+            if p is None:
+                continue
+            docs.append(LCDocument(page_content=p.text, id=p.id, metadata={
+                "section_id": p.section_id, "section_title": p.section_title, "kind": p.kind,
+                "source": p.source, "start": p.start, "end": p.end, "score": score,
+            }))
+            if len(docs) == count:
+                break
         return docs
