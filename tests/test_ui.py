@@ -21,8 +21,8 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-co
 
 
 @pytest.fixture(scope="module")
-def ui_text(bot):
-    return texts(str(bot.settings.prompts_dir))
+def ui_text(fake_bot):
+    return texts(str(fake_bot.settings.prompts_dir))
 
 
 @pytest.mark.parametrize("raw", ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>',
@@ -32,8 +32,8 @@ def test_question_text_is_neutralised_for_the_chat(raw):
     assert "<" not in shown and "](" not in shown
 
 
-def test_sources_panel_shows_each_quote_escaped_with_its_kind(bot, ui_text):
-    reply = bot.ask("Is the hug from the front safe?")
+def test_sources_panel_shows_each_quote_escaped_with_its_kind(fake_bot, ui_text):
+    reply = fake_bot.ask("Is the hug from the front safe?")
     panel = sources_html(reply, ui_text)
     for c in reply.citations:
         assert f'data-n="{c.n}"' in panel
@@ -41,16 +41,16 @@ def test_sources_panel_shows_each_quote_escaped_with_its_kind(bot, ui_text):
     assert "⚠" in panel
 
 
-def test_method_browser_lists_all_13_methods_with_their_warnings(bot, ui_text):
-    page = methods_html(bot.library.sections, ui_text)
+def test_method_browser_lists_all_13_methods_with_their_warnings(fake_bot, ui_text):
+    page = methods_html(fake_bot.library.sections, ui_text)
     assert page.count('class="method"') == 13
-    for s in bot.library.sections:
+    for s in fake_bot.library.sections:
         for w in s.warnings:
             assert w.text.replace("'", "&#x27;") in page
 
 
-def test_a_turn_streams_line_by_line_then_ends_with_the_reply(bot, ui_text):
-    steps = list(converse(bot, ui_text, "How do I use a foam roller?", [], []))
+def test_a_turn_streams_line_by_line_then_ends_with_the_reply(fake_bot, ui_text):
+    steps = list(converse(fake_bot, ui_text, "How do I use a foam roller?", [], []))
     assert len(steps) > 3 and all(s.reply is None for s in steps[:-1])
     final = steps[-1]
     assert isinstance(final.reply, Reply) and final.turns == [final.reply]
@@ -58,25 +58,25 @@ def test_a_turn_streams_line_by_line_then_ends_with_the_reply(bot, ui_text):
 
 
 @pytest.mark.parametrize("question, shown", [("x" * 2001, "the limit is 2000"), ("   ", "Please type a question.")])
-def test_a_bad_question_gets_a_friendly_line_in_the_chat(bot, ui_text, question, shown):
-    [step] = list(converse(bot, ui_text, question, [], []))
+def test_a_bad_question_gets_a_friendly_line_in_the_chat(fake_bot, ui_text, question, shown):
+    [step] = list(converse(fake_bot, ui_text, question, [], []))
     assert step.done and step.reply is None and step.turns == [None]
     assert shown in step.chat[-1]["content"].replace("\\", "")
 
 
-def test_an_error_inside_the_chain_shows_a_friendly_message_not_a_traceback(bot, ui_text, monkeypatch):
+def test_an_error_inside_the_chain_shows_a_friendly_message_not_a_traceback(fake_bot, ui_text, monkeypatch):
     def broken(question, history):
         raise RuntimeError("index exploded")
         yield  # pragma: no cover
 
-    monkeypatch.setattr(bot, "stream", broken)
-    [step] = list(converse(bot, ui_text, "How do I use a foam roller?", [], []))
+    monkeypatch.setattr(fake_bot, "stream", broken)
+    [step] = list(converse(fake_bot, ui_text, "How do I use a foam roller?", [], []))
     text = step.chat[-1]["content"]
     assert "went wrong" in text and "Traceback" not in text and "exploded" not in text
 
 
-def test_a_referral_turn_is_marked_for_the_notice(bot, ui_text):
-    final = list(converse(bot, ui_text, "I can't control my bladder and my back hurts", [], []))[-1]
+def test_a_referral_turn_is_marked_for_the_notice(fake_bot, ui_text):
+    final = list(converse(fake_bot, ui_text, "I can't control my bladder and my back hurts", [], []))[-1]
     assert final.reply.status == "referral" and final.reply.urgent
     assert "emergency" in final.chat[-1]["metadata"]["title"].lower()
 

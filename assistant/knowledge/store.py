@@ -133,12 +133,13 @@ class ChromaStore:
     # -- ingest ---------------------------------------------------------------------------------
     def ingest(self, docs: list[Document], embeddings, progress: Progress | None = None,
                on_switch: Callable[[str], None] | None = None) -> IngestReport:
-        """Make the store hold exactly these documents' passages, embedding only what is new.
+        """Make the store hold exactly these documents' passages as embedded by `embeddings`, embedding only what
+        is new (vectors are identified by the embedder's `model_name`, so two models' vectors never mix).
 
         The new collection is filled completely before the pointer is switched to it, so an interrupted ingest
         leaves the previous one in use. `on_switch(old name)` runs after a switch, before the old one is dropped."""
         began = time.perf_counter()
-        model = self.settings.embedding_model
+        model = getattr(embeddings, "model_name", None) or self.settings.embedding_model
         passages = [p for d in docs for p in d.passages]
         digest = corpus_hash(passages, model)
         target = f"{self.settings.collection}-{digest}"
@@ -174,7 +175,7 @@ class ChromaStore:
                 progress(done, total)
         if staging.count() != total:
             raise IndexUnavailable(f"ingest wrote {staging.count()} of {total} passages; the old index stays in use")
-        self._point_to(target, digest)
+        self._point_to(target, digest, model)
         if current and current != target:
             if on_switch:
                 on_switch(current)
@@ -185,9 +186,9 @@ class ChromaStore:
         self._active = None
         return IngestReport(total, len(todo), len(reuse), target, True, time.perf_counter() - began)
 
-    def _point_to(self, target: str, digest: str) -> None:
+    def _point_to(self, target: str, digest: str, model: str) -> None:
         """The switch: one metadata write on the pointer collection."""
-        meta = {"target": target, "corpus_hash": digest, "model": self.settings.embedding_model}
+        meta = {"target": target, "corpus_hash": digest, "model": model}
         try:
             pointer = self._collection(self._pointer_name)
             pointer.modify(metadata=meta)
