@@ -38,10 +38,12 @@ class Assistant:
         from .understanding.retrieval import HybridRetriever
 
         settings = settings or Settings.from_env()
-        embeddings = embeddings or SentenceEmbeddings(settings.embedding_model)
+        # passages are embedded by sentence-transformers (loaded only if ingest has something to embed); questions
+        # by the ONNX export ingest made of the same model, chosen below (`embeddings` given: it does both)
+        passages = embeddings or SentenceEmbeddings(settings.embedding_model)
         prompts = Prompts.load(settings.prompts_dir)
         library = Library(load_corpus(settings.corpus_dir))
-        index = VectorIndex(settings, embeddings)
+        index = VectorIndex(settings, passages, passage_embeddings=passages)
         expected = index.corpus_hash(library.passages)
         if not index.load_snapshot(expected):  # else Chroma is opened only when something needs it
             name, digest = index.active_name()
@@ -51,6 +53,10 @@ class Assistant:
                 index.ingest(library.documents, progress=progress)
             index.open(expected)
             index.vectors()
+        if embeddings is None:
+            from .knowledge.query_encoder import query_encoder
+
+            index.embeddings = query_encoder(settings, fallback=passages)
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k)
         generator = None
         if settings.uses_llm or chat_model is not None:
@@ -59,8 +65,8 @@ class Assistant:
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator)
-        if hasattr(embeddings, "warm"):
-            embeddings.warm()  # the first question pays no start-up cost
+        if hasattr(index.embeddings, "warm"):
+            index.embeddings.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
 
     def using(self, chat_model, settings: Settings | None = None) -> Assistant:

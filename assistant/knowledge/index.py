@@ -78,10 +78,13 @@ class VectorIndex:
     def ingest(self, docs: list[Document], progress: Progress | None = None) -> IngestReport:
         """Make the index hold exactly these documents' passages, embedding only what is new; then make sure the
         ONNX query encoder for the model is exported beside it (once per model, see `query_encoder`)."""
+        from .query_encoder import ensure_exported
+
         report = self.store.ingest(docs, self.passage_embeddings, progress, on_switch=self.snapshots.drop)
         if report.changed:
             self._search = None
             self.from_snapshot = False
+        ensure_exported(self.settings, self.passage_embeddings)
         return report
 
     # -- vectors in memory ----------------------------------------------------------------------
