@@ -45,10 +45,12 @@ class Assistant:
 
         settings = settings or Settings.from_env()
         settings.configure_logging()
-        embeddings = embeddings or SentenceEmbeddings(settings.embedding_model)
+        # passages are embedded by sentence-transformers (loaded only if ingest has something to embed); questions
+        # by the ONNX export ingest made of the same model, chosen below (`embeddings` given: it does both)
+        passages = embeddings or SentenceEmbeddings(settings.embedding_model)
         prompts = Prompts.load(settings.prompts_dir)
         library = Library(load_corpus(settings.corpus_dir))
-        index = VectorIndex(settings, embeddings)
+        index = VectorIndex(settings, passages, passage_embeddings=passages)
         expected = index.corpus_hash(library.passages)
         if not index.load_snapshot(expected):  # else Chroma is opened only when something needs it
             name, digest = index.active_name()
@@ -58,11 +60,16 @@ class Assistant:
                 index.ingest(library.documents, progress=progress)
             index.open(expected)
             index.vectors()
+        if embeddings is None:
+            from .knowledge.query_encoder import query_encoder
+
+            index.embeddings = query_encoder(settings, fallback=passages)
         from .understanding.router import Router, RouteTable, described_thresholds
 
+        queries = index.embeddings  # routes and descriptions are read in the same space as the questions
         cache_dir = Path(settings.data_dir) / "cache"
         least, lead, bonus = described_thresholds(str(settings.lexicon_dir))
-        describer = Router(RouteTable.of_methods(library.sections, {}), embeddings, cache_dir)
+        describer = Router(RouteTable.of_methods(library.sections, {}), queries, cache_dir)
         retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k,
                                           describer=describer, described=(least, lead, bonus))
         generator = None
@@ -71,13 +78,11 @@ class Assistant:
             from .answering.generation import Generator
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
-        from .understanding.router import Router, RouteTable
-
-        router = Router(RouteTable.load(settings.lexicon_dir), embeddings, Path(settings.data_dir) / "cache")
+        router = Router(RouteTable.load(settings.lexicon_dir), queries, cache_dir)
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator,
                             router=router)
-        if hasattr(embeddings, "warm"):
-            embeddings.warm()  # the first question pays no start-up cost
+        if hasattr(queries, "warm"):
+            queries.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
 
     def using(self, chat_model, settings: Settings | None = None) -> Assistant:

@@ -1,4 +1,8 @@
-"""Shared fixtures: the real MiniLM model and a real embedded Chroma index, built once per session."""
+"""Shared fixtures: the real MiniLM model and a real embedded Chroma index, built once per session; and a
+deterministic stand-in embedder (`fake_embeddings`, `fake_bot`) for tests that do not depend on MiniLM's judgement.
+
+Every test that uses the real model (the `embeddings` or `bot` fixture) is marked `real_model`, so
+`pytest -m "not real_model"` runs the rest in seconds without loading it."""
 
 from __future__ import annotations
 
@@ -27,6 +31,15 @@ def _no_user_paths(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
+REAL_MODEL_FIXTURES = {"embeddings", "bot"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_model)
+
+
 @pytest.fixture(scope="session")
 def embeddings():
     from assistant.knowledge.embeddings import SentenceEmbeddings
@@ -42,6 +55,20 @@ def settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def bot(settings, embeddings) -> Assistant:
     return Assistant.load(settings, embeddings=embeddings)
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings():
+    """Hashed bags of stemmed words: deterministic, 384-d unit vectors, no model loaded."""
+    from assistant.knowledge.embeddings import HashingEmbeddings
+
+    return HashingEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def fake_bot(tmp_path_factory, fake_embeddings) -> Assistant:
+    """The whole assistant over a real embedded Chroma index of the stand-in's vectors (its own data dir)."""
+    return Assistant.load(Settings(data_dir=tmp_path_factory.mktemp("fake-data")), embeddings=fake_embeddings)
 
 
 @pytest.fixture(scope="session")

@@ -39,8 +39,8 @@ def test_every_kind_of_bad_citation_is_refused(good, library, tamper, message):
         check(answer, citations, library)
 
 
-def test_a_reply_that_fails_the_check_is_withheld_and_logged(bot, monkeypatch, caplog):
-    composer = bot._chain.composer
+def test_a_reply_that_fails_the_check_is_withheld_and_logged(fake_bot, monkeypatch, caplog):
+    composer = fake_bot._chain.composer
     real = composer.compose
 
     def paraphrasing(plan, retrieval):
@@ -50,7 +50,7 @@ def test_a_reply_that_fails_the_check_is_withheld_and_logged(bot, monkeypatch, c
 
     monkeypatch.setattr(composer, "compose", paraphrasing)
     with caplog.at_level(logging.ERROR, logger="assistant.answering.chain"):
-        reply = bot.ask("How do I use a foam roller?")
+        reply = fake_bot.ask("How do I use a foam roller?")
     assert reply.status == "out_of_scope" and reply.citations == []
     assert "couldn't check every quote" in reply.answer
     assert any("reply withheld" in r.message for r in caplog.records)

@@ -20,8 +20,8 @@ def store(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def reply(bot):
-    return bot.ask("How do I use a foam roller?").to_dict()
+def reply(fake_bot):
+    return fake_bot.ask("How do I use a foam roller?").to_dict()
 
 
 def test_a_vote_keeps_the_question_reply_json_vote_and_comment(store, reply):

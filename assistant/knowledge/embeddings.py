@@ -1,15 +1,56 @@
-"""MiniLM sentence embeddings behind LangChain's `Embeddings` interface, loaded lazily, offline."""
+"""Sentence embeddings: the `Embedder` protocol, MiniLM behind LangChain's `Embeddings` (lazy, offline), and a
+deterministic stand-in (`HashingEmbeddings`) for tests that do not depend on what MiniLM finds similar."""
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
 from ..errors import SettingsError
 from ..settings import DEFAULT_MODEL, configure_offline
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs from an embedding model: unit vectors for questions and passages, and the model's
+    name (part of every stored vector's id, so vectors of different models never mix)."""
+
+    model_name: str
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class QueryCache:
+    """A small LRU of query vectors: repeated questions are embedded once (`cache_hits` counts the reuses)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = size
+        self.cache_hits = 0
+
+    def cached_query(self, text: str, embed) -> list[float]:
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            self.cache_hits += 1
+            return cached
+        vector = embed(text)
+        self._cache[text] = vector
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vector
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
 
 def resolve_model(name: str) -> str:
@@ -26,17 +67,20 @@ def resolve_model(name: str) -> str:
     return name
 
 
-class SentenceEmbeddings(Embeddings):
+class SentenceEmbeddings(QueryCache, Embeddings):
     """Normalised sentence-transformers vectors; repeated queries come from a small cache."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, cache_size: int = 2048) -> None:
+        super().__init__(cache_size)
         self.model_name = model_name
         self._path = resolve_model(model_name)
         self._model = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, list[float]] = OrderedDict()
-        self._cache_size = cache_size
-        self.cache_hits = 0
+
+    @property
+    def path(self) -> str:
+        """The local folder of the model (weights, tokenizer, pooling config)."""
+        return self._path
 
     @property
     def model(self):
@@ -74,13 +118,41 @@ class SentenceEmbeddings(Embeddings):
         return [v.tolist() for v in vectors]
 
     def embed_query(self, text: str) -> list[float]:
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            self.cache_hits += 1
-            return cached
-        vector = self.embed_documents([text])[0]
-        self._cache[text] = vector
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return vector
+        return self.cached_query(text, lambda t: self.embed_documents([t])[0])
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashingEmbeddings(QueryCache, Embeddings):
+    """A deterministic stand-in for MiniLM: each stemmed word hashed to one of 384 signed dimensions, the counts
+    made a unit vector. Texts sharing words are similar, nothing else is; no model is loaded (for tests of what
+    happens around retrieval, never of what MiniLM finds similar)."""
+
+    def __init__(self, dimension: int = 384, model_name: str = "hashing-bag-of-stems") -> None:
+        super().__init__()
+        import Stemmer
+
+        self.dimension = dimension
+        self.model_name = f"{model_name}-{dimension}"
+        self._stem = Stemmer.Stemmer("english").stemWord
+
+    def sharing_model(self) -> HashingEmbeddings:
+        return HashingEmbeddings(self.dimension, self.model_name.rsplit("-", 1)[0])
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimension
+        for word in _WORD.findall(text.lower()):
+            digest = hashlib.blake2b(self._stem(word).encode(), digest_size=8).digest()
+            slot = int.from_bytes(digest[:4], "little") % self.dimension
+            vector[slot] += 1.0 if digest[4] & 1 else -1.0
+        norm = math.sqrt(sum(v * v for v in vector))
+        if norm == 0.0:  # no words at all: still a unit vector, the same for every such text
+            return [1.0] + [0.0] * (self.dimension - 1)
+        return [v / norm for v in vector]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.cached_query(text, self._vector)

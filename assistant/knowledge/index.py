@@ -1,357 +1,129 @@
-"""The Chroma vector index: idempotent ingest by content hash, atomic switch, embedded or client/server."""
+"""The vector index the rest of the code talks to: a thin facade over the Chroma store, the start-up snapshot and
+the in-memory dense search (one module each), plus the query encoder exported beside the collection at ingest."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import shutil
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from ..errors import IndexUnavailable
 from ..records import Document, Passage
-from ..settings import Settings, configure_offline
+from ..settings import Settings
+from .search import DenseHit, DenseSearch
+from .snapshot import Snapshots, snapshot_dir
+from .store import ChromaStore, IngestReport, Progress, corpus_hash, embed_text, vector_id
+
+__all__ = ["DenseHit", "IngestReport", "Progress", "VectorIndex", "embed_text", "snapshot_dir", "vector_id"]
 
 log = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]  # (done, total)
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What one ingest did: how many passages there are and how many had to be embedded."""
-
-    passages: int
-    embedded: int
-    reused: int
-    collection: str
-    changed: bool
-    seconds: float
-
-
-@dataclass(frozen=True)
-class DenseHit:
-    passage_id: str
-    similarity: float
-
-
-def embed_text(p: Passage) -> str:
-    """What is embedded for a passage: its section title gives the sentence its context."""
-    return f"{p.section_title}: {p.text}"
-
-
-def vector_id(p: Passage, model: str) -> str:
-    """Content hash of everything that shapes a stored vector and its metadata."""
-    key = "\x1f".join([model, p.id, embed_text(p)])
-    return hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-def _metadata(p: Passage) -> dict:
-    return {"passage_id": p.id, "source": p.source, "section_id": p.section_id, "section_title": p.section_title,
-            "kind": p.kind, "start": p.start, "end": p.end, "order": p.order, "step": p.step or 0}
-
-
-def snapshot_dir(settings: Settings) -> Path | None:
-    """Where an embedded index keeps its start-up snapshots; None in client/server mode, where the server is
-    the only truth and nothing is kept locally."""
-    return None if settings.server_mode else Path(settings.chroma_path) / "snapshots"
 
 
 class VectorIndex:
-    """Collections are named `<prefix>-<corpus hash>`; a pointer collection names the one in use."""
+    """Collections are named `<prefix>-<corpus hash>`; a pointer collection names the one in use.
 
-    def __init__(self, settings: Settings, embeddings) -> None:
+    `embeddings` embeds questions (and passages, unless `passage_embeddings` is given: then those embed the
+    passages at ingest, as sentence-transformers does while questions go through the ONNX encoder)."""
+
+    def __init__(self, settings: Settings, embeddings, passage_embeddings=None) -> None:
         self.settings = settings
         self.embeddings = embeddings
-        self._client = None
-        self._active = None
-        self._vectors = None
+        self.passage_embeddings = passage_embeddings if passage_embeddings is not None else embeddings
+        self.store = ChromaStore(settings)
+        self.snapshots = Snapshots(settings)
+        self._search: DenseSearch | None = None
         self.from_snapshot = False  # whether the vectors in memory came from the start-up snapshot
 
-    # -- client ---------------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        """The model whose vectors the collection holds: part of every vector id and so of the corpus hash."""
+        return getattr(self.passage_embeddings, "model_name", None) or self.settings.embedding_model
+
+    # -- the store ------------------------------------------------------------------------------
     @property
     def client(self):
-        if self._client is None:
-            configure_offline()
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            chroma_settings = ChromaSettings(anonymized_telemetry=False)
-            try:
-                if self.settings.server_mode:
-                    self._client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
-                                                       settings=chroma_settings)
-                    self._client.heartbeat()
-                else:
-                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
-                                                             settings=chroma_settings)
-            except Exception as exc:  # chromadb raises many types for an unreachable or broken store
-                self.close()
-                raise IndexUnavailable(f"cannot open the Chroma index at {self.where}: {_one_line(exc)}; "
-                                       "run `backstretch ingest` to rebuild it") from None
-        return self._client
-
-    def close(self) -> None:
-        """Release the client (its HTTP connections in client/server mode)."""
-        client, self._client, self._active, self._vectors = self._client, None, None, None
-        self.from_snapshot = False
-        if client is not None and hasattr(client, "close"):
-            try:
-                client.close()
-                # chromadb 1.5's HTTP backend keeps its httpx sessions (the client's and its admin client's)
-                # open after close(); release them too
-                for owner in (client, getattr(client, "_admin_client", None)):
-                    session = getattr(getattr(owner, "_server", None), "_session", None)
-                    if session is not None:
-                        session.close()
-            except Exception:  # closing must never hide the error that led here
-                log.debug("closing the Chroma client failed", exc_info=True)
+        return self.store.client
 
     @property
     def where(self) -> str:
-        if self.settings.server_mode:
-            return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
-        return str(self.settings.chroma_path)
+        return self.store.where
 
-    @property
-    def _pointer_name(self) -> str:
-        return f"{self.settings.collection}-active"
-
-    def _collection(self, name: str, create: bool = False):
-        if create:
-            return self.client.create_collection(name, embedding_function=None,
-                                                 configuration={"hnsw": {"space": "cosine"}})
-        return self.client.get_collection(name, embedding_function=None)
+    def close(self) -> None:
+        """Release the client (its HTTP connections in client/server mode) and the vectors in memory."""
+        self.store.close()
+        self._search = None
+        self.from_snapshot = False
 
     def active_name(self) -> tuple[str | None, str | None]:
         """(collection in use, its corpus hash), or (None, None) when nothing was ever ingested."""
-        try:
-            names = {c.name if hasattr(c, "name") else c for c in self.client.list_collections()}
-            if self._pointer_name not in names:
-                return None, None
-            meta = self._collection(self._pointer_name).metadata or {}
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            raise IndexUnavailable(f"the index at {self.where} is unreadable ({_one_line(exc)}); "
-                                   "run `backstretch ingest` to rebuild it") from None
-        return meta.get("target"), meta.get("corpus_hash")
+        return self.store.active_name()
 
     def corpus_hash(self, passages: list[Passage]) -> str:
-        ids = sorted(vector_id(p, self.settings.embedding_model) for p in passages)
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+        return corpus_hash(passages, self.model_name)
+
+    def open(self, expected_hash: str | None = None):
+        """The collection in use; IndexUnavailable when missing, stale or unreadable."""
+        return self.store.open(expected_hash)
+
+    def stored(self) -> list[dict]:
+        """Every stored passage's metadata (for checks and for BM25 over what the index holds)."""
+        return self.store.stored()
+
+    def reset_local(self) -> str | None:
+        """Move an unreadable embedded index aside so a fresh one can be built; returns where it went."""
+        moved = self.store.reset_local()
+        if moved is not None:
+            self._search = None
+            self.from_snapshot = False
+        return moved
 
     # -- ingest ---------------------------------------------------------------------------------
     def ingest(self, docs: list[Document], progress: Progress | None = None) -> IngestReport:
-        """Make the index hold exactly these documents' passages, embedding only what is new."""
-        began = time.perf_counter()
-        passages = [p for d in docs for p in d.passages]
-        digest = self.corpus_hash(passages)
-        target = f"{self.settings.collection}-{digest}"
-        current, current_hash = self.active_name()
-        if current == target and current_hash == digest and self._count(target) == len(passages):
-            return IngestReport(len(passages), 0, len(passages), target, False, time.perf_counter() - began)
+        """Make the index hold exactly these documents' passages, embedding only what is new; then make sure the
+        ONNX query encoder for the model is exported beside it (once per model, see `query_encoder`)."""
+        from .query_encoder import ensure_exported
 
-        model = self.settings.embedding_model
-        wanted = {vector_id(p, model): p for p in passages}
-        reuse = self._existing_vectors(current, list(wanted)) if current else {}
-        try:  # a staging collection left by an interrupted ingest is never in use: start it afresh
-            self.client.delete_collection(target)
-        except Exception:
-            pass
-        staging = self._collection(target, create=True)
-        todo = [vid for vid in wanted if vid not in reuse]
-        done = 0
-        total = len(wanted)
-        if reuse:
-            ids = list(reuse)
-            staging.add(ids=ids, embeddings=[reuse[i] for i in ids], documents=[wanted[i].text for i in ids],
-                        metadatas=[_metadata(wanted[i]) for i in ids])
-            done += len(ids)
-            if progress:
-                progress(done, total)
-        size = self.settings.batch_size
-        for i in range(0, len(todo), size):
-            batch = todo[i:i + size]
-            vectors = self.embeddings.embed_documents([embed_text(wanted[v]) for v in batch])
-            staging.add(ids=batch, embeddings=vectors, documents=[wanted[v].text for v in batch],
-                        metadatas=[_metadata(wanted[v]) for v in batch])
-            done += len(batch)
-            if progress:
-                progress(done, total)
-        if staging.count() != total:
-            raise IndexUnavailable(f"ingest wrote {staging.count()} of {total} passages; the old index stays in use")
-        self._point_to(target, digest)
-        self._vectors = None
-        if current and current != target:
-            self._drop_snapshot(current)
-            try:
-                self.client.delete_collection(current)
-            except Exception:
-                log.warning("could not delete the old collection %s", current)
-        self._active = None
-        return IngestReport(total, len(todo), len(reuse), target, True, time.perf_counter() - began)
+        report = self.store.ingest(docs, self.passage_embeddings, progress, on_switch=self.snapshots.drop)
+        if report.changed:
+            self._search = None
+            self.from_snapshot = False
+        ensure_exported(self.settings, self.passage_embeddings)
+        return report
 
-    def _point_to(self, target: str, digest: str) -> None:
-        """The switch: one metadata write on the pointer collection."""
-        meta = {"target": target, "corpus_hash": digest, "model": self.settings.embedding_model}
-        try:
-            pointer = self._collection(self._pointer_name)
-            pointer.modify(metadata=meta)
-        except Exception:
-            self.client.create_collection(self._pointer_name, embedding_function=None, metadata=meta)
-
-    def _count(self, name: str) -> int:
-        try:
-            return self._collection(name).count()
-        except Exception:
-            return -1
-
-    def _existing_vectors(self, name: str, ids: list[str]) -> dict[str, list[float]]:
-        try:
-            got = self._collection(name).get(ids=ids, include=["embeddings"])
-        except Exception:
-            return {}
-        return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
-
-    # -- query ----------------------------------------------------------------------------------
-    def open(self, expected_hash: str | None = None):
-        """The collection in use; IndexUnavailable when missing, stale or unreadable."""
-        if self._active is not None:
-            return self._active
-        name, digest = self.active_name()
-        if name is None:
-            raise IndexUnavailable(f"no index yet at {self.where}; run `backstretch ingest` to build it")
-        if expected_hash is not None and digest != expected_hash:
-            raise IndexUnavailable(f"the index at {self.where} is out of date with the corpus; "
-                                   "run `backstretch ingest` to update it")
-        try:
-            self._active = self._collection(name)
-            self._active.count()
-        except Exception as exc:
-            raise IndexUnavailable(f"the index at {self.where} is unreadable ({_one_line(exc)}); "
-                                   "run `backstretch ingest` to rebuild it") from None
-        return self._active
-
+    # -- vectors in memory ----------------------------------------------------------------------
     def vectors(self):
         """(passage ids, unit vectors) of the collection in use, read from Chroma once and kept in memory.
 
         An embedded index also keeps them in a snapshot file beside Chroma's own, named by the collection
         (whose name is the content hash of every passage and the model), so a fresh process can answer
         without importing chromadb at all; see `load_snapshot`."""
-        if self._vectors is None:
-            import numpy as np
-
-            collection = self.open()
-            got = collection.get(include=["embeddings", "metadatas"])
-            ids = [m["passage_id"] for m in got["metadatas"]]
-            self._vectors = (ids, np.asarray(got["embeddings"], dtype=np.float32))
-            self._write_snapshot(collection.name, *self._vectors)
-        return self._vectors
-
-    # -- start-up snapshot ------------------------------------------------------------------------
-    def _snapshot_path(self, name: str) -> Path | None:
-        folder = snapshot_dir(self.settings)
-        return folder / f"{name}.npz" if folder else None
+        if self._search is None:
+            name, ids, matrix = self.store.vectors()
+            self._search = DenseSearch(ids, matrix)
+            self.snapshots.write(name, ids, matrix)
+        return self._search.ids, self._search.matrix
 
     def load_snapshot(self, digest: str) -> bool:
         """Take the vectors of the collection for `digest` from its snapshot, without opening Chroma.
 
         False when there is no usable snapshot (then the caller goes through Chroma, which writes one)."""
-        path = self._snapshot_path(f"{self.settings.collection}-{digest}")
-        if path is None or not path.is_file():
+        got = self.snapshots.load(f"{self.settings.collection}-{digest}")
+        if got is None:
             return False
-        try:
-            import numpy as np
-
-            with np.load(path, allow_pickle=False) as data:
-                ids = [str(i) for i in data["ids"]]
-                matrix = np.asarray(data["vectors"], dtype=np.float32)
-            if matrix.ndim != 2 or matrix.shape[0] != len(ids):
-                raise ValueError(f"{matrix.shape[0]} vectors for {len(ids)} ids")
-        except Exception as exc:  # a damaged snapshot is only a slower start: drop it, Chroma writes it anew
-            log.warning("ignoring the index snapshot %s: %s", path, _one_line(exc))
-            path.unlink(missing_ok=True)
-            return False
-        self._vectors = (ids, matrix)
+        self._search = DenseSearch(*got)
         self.from_snapshot = True
         return True
 
-    def _write_snapshot(self, name: str, ids: list[str], matrix) -> None:
-        path = self._snapshot_path(name)
-        if path is None or path.is_file():
-            return
-        import numpy as np
-
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(path.name + ".partial")
-            with open(partial, "wb") as f:
-                np.savez(f, ids=np.asarray(ids, dtype=str), vectors=matrix)
-            os.replace(partial, path)  # readers see the whole file or none
-        except OSError as exc:
-            log.warning("could not write the index snapshot %s: %s", path, _one_line(exc))
-
-    def _drop_snapshot(self, name: str) -> None:
-        path = self._snapshot_path(name)
-        if path is not None:
-            path.unlink(missing_ok=True)
-
     def query(self, text: str, k: int) -> list[DenseHit]:
-        """Nearest passages by cosine similarity, over the in-memory copy of the collection's vectors.
-
-        The vectors are unit length, so cosine similarity is a dot product: the same ranking Chroma's HNSW
-        (cosine space) gives for a collection this small, without a round trip per question.
-        """
+        """Nearest passages by cosine similarity, over the in-memory copy of the collection's vectors."""
         return self.query_vector(self.embeddings.embed_query(text), k)
 
     def query_vector(self, vector, k: int) -> list[DenseHit]:
         """`query` for a question already embedded (the router reads the same vector)."""
-        import numpy as np
-
-        ids, matrix = self.vectors()
-        if not ids:
+        self.vectors()
+        assert self._search is not None
+        if not len(self._search):
             return []
-        sims = matrix @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-sims)[: min(k, len(ids))]
-        return [DenseHit(ids[i], float(sims[i])) for i in top]
+        return self._search.nearest(vector, k)
 
     def query_chroma(self, text: str, k: int) -> list[DenseHit]:
         """The same search through Chroma's own query API (used to check the in-memory search agrees)."""
-        collection = self.open()
-        vector = self.embeddings.embed_query(text)
-        k = min(k, collection.count())
-        if k <= 0:
-            return []
-        res = collection.query(query_embeddings=[vector], n_results=k, include=["metadatas", "distances"])
-        rows = zip(res["metadatas"][0], res["distances"][0], strict=True)
-        return [DenseHit(m["passage_id"], 1.0 - float(d)) for m, d in rows]
-
-    def stored(self) -> list[dict]:
-        """Every stored passage's metadata (for checks and for BM25 over what the index holds)."""
-        got = self.open().get(include=["metadatas"])
-        return list(got["metadatas"])
-
-    def reset_local(self) -> str | None:
-        """Move an unreadable embedded index aside so a fresh one can be built; returns where it went."""
-        if self.settings.server_mode or not self.settings.chroma_path.exists():
-            return None
-        from chromadb.api.client import SharedSystemClient
-
-        aside = self.settings.chroma_path.with_name(f"chroma.broken-{int(time.time())}")
-        shutil.move(str(self.settings.chroma_path), aside)
-        SharedSystemClient.clear_system_cache()  # chroma keeps one client per path alive in the process
-        self._client = None
-        self._active = None
-        self._vectors = None
-        self.from_snapshot = False  # whether the vectors in memory came from the start-up snapshot
-        return str(aside)
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
-
+        self.open()
+        return [DenseHit(pid, sim) for pid, sim in self.store.query(self.embeddings.embed_query(text), k)]
