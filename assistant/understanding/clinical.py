@@ -6,8 +6,10 @@ lexicon/lemmas.yaml. medspaCy is imported the first time a question is read (abo
 
 from __future__ import annotations
 
+import importlib.abc
 import logging
 import re
+import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ class Concept:
     ignore_when: frozenset[str]
     should_match: tuple[str, ...] = ()
     should_not_match: tuple[str, ...] = ()
+    always_other: bool = False  # names someone else by what it is ("my nan"): counts only for a move for them
 
     @property
     def label_upper(self) -> str:
@@ -107,7 +110,7 @@ def _concept(raw: dict, group: str | None, emergency: bool, where: str) -> Conce
         raise SettingsError(f"{where} {raw['id']}: unknown ConText category {sorted(ignore_set - CATEGORIES)[0]!r}")
     return Concept(raw["id"], raw.get("label", raw["id"]), group, emergency, tuple(raw["patterns"]),
                    frozenset(ignore_set), tuple(raw.get("should_match") or ()),
-                   tuple(raw.get("should_not_match") or ()))
+                   tuple(raw.get("should_not_match") or ()), raw.get("experiencer") == "other")
 
 
 @cache
@@ -197,14 +200,23 @@ class ClinicalReader:
         self._lemma: Lemmatiser | None = None
 
     def _build(self):
-        with warnings.catch_warnings():  # medspacy switches every warning off at import; keep that inside here
-            warnings.simplefilter("ignore")
-            import medspacy  # noqa: F401  (registers the medspacy_* factories)
-            import spacy
-            from loguru import logger
-            from medspacy.context import ConTextRule
-            from medspacy.custom_tokenizer import create_medspacy_tokenizer
-            from medspacy.target_matcher import TargetRule
+        # thinc (under spaCy) imports torch whenever it is installed: 1.6 s and ~300 MB on the question path for
+        # nothing these rules use. Hidden while spaCy loads, so thinc records it as absent; ingest still has it.
+        hidden = _NoTorch() if "torch" not in sys.modules else None
+        if hidden:
+            sys.meta_path.insert(0, hidden)
+        try:
+            with warnings.catch_warnings():  # medspacy switches every warning off at import; keep that inside here
+                warnings.simplefilter("ignore")
+                import medspacy  # noqa: F401  (registers the medspacy_* factories)
+                import spacy
+                from loguru import logger
+                from medspacy.context import ConTextRule
+                from medspacy.custom_tokenizer import create_medspacy_tokenizer
+                from medspacy.target_matcher import TargetRule
+        finally:
+            if hidden:
+                sys.meta_path.remove(hidden)
         logger.disable("PyRuSH")
         logging.getLogger("medspacy").setLevel(logging.WARNING)
         lex = self.lexicon
@@ -275,6 +287,15 @@ class ClinicalReader:
                     flags = frozenset(m.category for m in span._.modifiers)
                     findings.append(Finding(span._.target_rule.metadata["concept"], span.text, flags))
         return Reading(tuple(findings), mover)
+
+
+class _NoTorch(importlib.abc.MetaPathFinder):
+    """Makes `import torch` fail while spaCy loads (it would otherwise load torch just to note it is there)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
 
 
 def _on_modifies(rule: ContextRuleSpec):

@@ -42,6 +42,8 @@ class Triager:
 
     def counts(self, finding: Finding, reading: Reading) -> bool:
         concept = self.lexicon.concepts[finding.concept]
+        if concept.always_other and not reading.mover_other:
+            return False
         ignore = concept.ignore_when - ({"OTHER_EXPERIENCER"} if reading.mover_other else set())
         return not finding.flags & ignore
 
