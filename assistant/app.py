@@ -101,12 +101,14 @@ class Assistant:
         return self._chain.composer.p
 
     def ask(self, question: str, history: Sequence[Reply] | None = None) -> Reply:
-        """Answer one turn; `history` holds the earlier replies of the conversation, oldest first."""
-        from .understanding.validation import validate_question
+        """Answer one turn; `history` holds the earlier replies of the conversation, oldest first (the latest
+        `settings.max_history` count). A bad question or history raises InvalidQuestion with one line."""
+        from .understanding.validation import validate_history, validate_question
 
         began = time.perf_counter()
         text = validate_question(question, self.settings.max_question_chars, self.prompts)
-        reply: Reply = self.runnable.invoke({"question": text, "history": list(history or [])})
+        earlier = validate_history(history, self.settings.max_history, self.prompts)
+        reply: Reply = self.runnable.invoke({"question": text, "history": earlier})
         reply.latency_ms = (time.perf_counter() - began) * 1000
         return reply
 
@@ -115,11 +117,12 @@ class Assistant:
 
         Extractive answers come line by line once checked; a model's answer comes sentence by sentence, each
         shown only after it passed its checks. The final Reply is what counts (it may be a fallback)."""
-        from .understanding.validation import validate_question
+        from .understanding.validation import validate_history, validate_question
 
         began = time.perf_counter()
         text = validate_question(question, self.settings.max_question_chars, self.prompts)
-        for piece in self._chain.stream({"question": text, "history": list(history or [])}):
+        earlier = validate_history(history, self.settings.max_history, self.prompts)
+        for piece in self._chain.stream({"question": text, "history": earlier}):
             if isinstance(piece, Reply):
                 piece.latency_ms = (time.perf_counter() - began) * 1000
             yield piece
