@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run ask test install install-test chromium axe index lint clean
+.PHONY: run ask test install install-test chromium axe postgres index lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ install-test: $(VENV)/.installed-test
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL for the replica tests (tests/postgres.py runs a throwaway server on 127.0.0.1 in a temporary
+# folder; it does not use the system's cluster).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # axe-core for the browser tests' accessibility checks, from tests/js/package-lock.json (only if missing).
 AXE := tests/js/node_modules/axe-core/axe.min.js
 $(AXE):
@@ -51,7 +57,7 @@ run: index
 ask: index
 	$(BIN)/backstretch ask "$(QUESTION)"
 
-test: install-test chromium axe
+test: install-test chromium axe postgres
 	$(BIN)/python -m pytest
 
 lint: install-test

@@ -117,7 +117,7 @@ class Assistant:
 
         An empty, too long or malformed question raises InvalidQuestion (checked inside the chain)."""
         began = time.perf_counter()
-        reply: Reply = self.runnable.invoke({"question": question, "history": list(history or [])})
+        reply: Reply = self.runnable.invoke({"question": question, "history": history})
         reply.latency_ms = (time.perf_counter() - began) * 1000
         return reply
 
@@ -127,7 +127,7 @@ class Assistant:
         Extractive answers come line by line once checked; a model's answer comes sentence by sentence, each
         shown only after it passed its checks. The final Reply is what counts (it may be a fallback)."""
         began = time.perf_counter()
-        for piece in self._chain.stream({"question": question, "history": list(history or [])}):
+        for piece in self._chain.stream({"question": question, "history": history}):
             if isinstance(piece, Reply):
                 piece.latency_ms = (time.perf_counter() - began) * 1000
             yield piece

@@ -25,3 +25,7 @@ class IndexUnavailable(BackstretchError):
 
 class CitationError(BackstretchError):
     """A composed reply quoted something that is not exactly in the source."""
+
+
+class FeedbackError(BackstretchError):
+    """A vote that cannot be stored, or a feedback database that cannot be used (damaged, read-only, down)."""

@@ -47,6 +47,7 @@ def texts(folder: str, name: str) -> dict:
     """A YAML file of wording under prompts/ (ui.yaml, cli.yaml), read once."""
     import yaml
 
+    _folder_exists(folder)
     path = Path(folder) / name
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -58,9 +59,17 @@ def texts(folder: str, name: str) -> dict:
 def _load(folder: str) -> Prompts:
     import yaml
 
+    _folder_exists(folder)
     path = Path(folder) / "replies.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"cannot read reply templates {path}: {str(exc).splitlines()[0]}") from None
     return Prompts(data)
+
+
+def _folder_exists(folder: str) -> None:
+    # The one message not worded in prompts/: it reports that the wording cannot be found.
+    if not Path(folder).is_dir():
+        raise SettingsError(f"the prompts folder {folder} is missing; set BACKSTRETCH_PROMPTS_DIR to a folder "
+                            "of prompts (a checkout's prompts/)")

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = _doc("Bearer token the OpenAI-compatible and REST APIs require (never printed); "
                                      "needed to serve them beyond loopback unless --no-auth.")
     api_model: str = _doc("Model name the OpenAI-compatible API lists and answers as.", "backstretch")
+    feedback_url: str | None = _doc("Database URL for votes, e.g. postgresql+psycopg://user@host/db so that "
+                                    "several replicas share them (default: SQLite at <data dir>/feedback.sqlite3).")
+    max_history: int = _doc("Most earlier turns of a conversation one question carries (library, page, APIs).",
+                            64, gt=0)
     api_max_messages: int = _doc("Most messages one API request may carry.", 64, gt=0)
     backend: Backend = _doc("Who words the answer: `extractive` (the offline composer), `ollama` or `openai` "
                             "(any OpenAI-compatible server); the last two need `pip install '.[llm]'`.", "extractive")
@@ -173,6 +177,11 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return Path(self.data_dir) / "feedback.sqlite3"
+
+    @property
+    def feedback_target(self) -> Path | str:
+        """Where votes live: the URL when one is set, else the SQLite file in the data directory."""
+        return self.feedback_url or self.feedback_path
 
     @property
     def uses_llm(self) -> bool:

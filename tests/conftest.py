@@ -87,3 +87,22 @@ def corpus_copy(tmp_path) -> Path:
 def ask_all(bot: Assistant, *turns: str):
     """Ask turns as one conversation; the last reply."""
     return bot.conversation(list(turns))[-1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server on a free 127.0.0.1 port for the whole session (skipped only when Debian's
+    postgresql package is not installed and cannot be: `make test` installs it)."""
+    from .postgres import binaries, postgres_server
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL binaries not found (make postgres installs Debian's postgresql package)")
+    import tempfile
+
+    # not under pytest's temporary folder: that is private to root, and the cluster belongs to `postgres` there
+    folder = Path(tempfile.mkdtemp(prefix="backstretch-pg-"))
+    try:
+        with postgres_server(folder) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

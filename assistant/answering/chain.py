@@ -18,7 +18,7 @@ from ..errors import BackstretchError, CitationError
 from ..knowledge.library import Library
 from ..records import Reply, Status
 from ..settings import Settings
-from ..understanding.conversation import as_history, held_referral
+from ..understanding.conversation import held_referral
 from ..understanding.intent import Plan, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridRetriever, Retrieval
@@ -26,7 +26,7 @@ from ..understanding.router import Router
 from ..understanding.scope import decide_scope
 from ..understanding.spelling import Speller, english_words, vocabulary
 from ..understanding.triage import Triage, Triager
-from ..understanding.validation import validate_question
+from ..understanding.validation import validate_history, validate_question
 from . import citations
 from .chat_models import is_unreachable
 from .compose import Composer, Draft
@@ -115,7 +115,8 @@ class AnswerChain:
         else:
             asked = Question.model_validate(data)
             question = validate_question(asked.question, self.settings.max_question_chars, self.composer.p)
-            turn = Turn(question, self._replayed(as_history(asked.history)))
+            earlier = validate_history(asked.history, self.settings.max_history, self.composer.p)
+            turn = Turn(question, self._replayed(earlier))
         turn.text = self.speller.correct(turn.question)
         return turn
 
@@ -251,9 +252,11 @@ class AnswerChain:
 class Question(BaseModel):
     """What the answer Runnable takes: one question and the conversation before it."""
 
-    question: str = Field(description="The question, as the person typed it.")
-    history: list[Any] = Field(default_factory=list, description="Earlier turns, oldest first: Reply objects, "
-                               "Reply.to_dict() dicts, or chat messages (LangChain messages or role/content dicts).")
+    # typed loosely so that the chain's own validator names a bad value in one line; the schema still says what
+    question: Any = Field(description="The question, as the person typed it.", json_schema_extra={"type": "string"})
+    history: Any = Field(json_schema_extra={"type": "array"}, default_factory=list,
+                         description="Earlier turns, oldest first: Reply objects, Reply.to_dict() dicts, or chat "
+                                     "messages (LangChain messages or role/content dicts).")
 
 
 class AnswerRunnable(Runnable[Question | dict, Reply]):

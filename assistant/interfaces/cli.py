@@ -25,6 +25,15 @@ def say(key: str, **values) -> str:
     return texts(str(prompts_dir()), "cli.yaml")[key].format(**values)
 
 
+def _said(key: str, fallback: str, **values) -> str:
+    """`say`, or when the wording itself cannot be read (a missing prompts folder) the fallback: the error that
+    says so must not need the prompts."""
+    try:
+        return say(key, **values)
+    except (BackstretchError, KeyError):
+        return fallback.format(**values)
+
+
 class _Group(click.Group):
     """Every BackstretchError becomes one line on stderr and its exit status; never a traceback."""
 
@@ -32,10 +41,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except BackstretchError as exc:
-            click.echo(say("error", message=exc), err=True)
+            click.echo(_said("error", "error: {message}", message=exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo(say("interrupted"), err=True)
+            click.echo(_said("interrupted", "interrupted"), err=True)
             ctx.exit(130)
 
 
@@ -78,8 +87,32 @@ def _progress(label: str):
 def _load(settings: Settings):
     from ..app import Assistant
 
-    with _progress(say("progress_index")) as update:
+    with _chroma_advice(settings), _progress(say("progress_index")) as update:
         return Assistant.load(settings, progress=update)
+
+
+@contextmanager
+def _chroma_advice(settings: Settings):
+    """An index error in client/server mode while the Chroma server does not answer says so, instead of the
+    index's own advice to run `backstretch ingest` (which cannot help then)."""
+    from ..errors import IndexUnavailable
+
+    try:
+        yield
+    except IndexUnavailable:
+        if settings.server_mode and not _answers(settings.chroma_host, settings.chroma_port):
+            raise IndexUnavailable(say("chroma_down", host=settings.chroma_host, port=settings.chroma_port)) from None
+        raise
+
+
+def _answers(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
@@ -126,7 +159,7 @@ def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
 @click.argument("questions", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per turn (JSON Lines).")
 @click.option("--verbose", "-v", is_flag=True, help="Give each source's file and character span.")
-@click.option("--jsonl", "batch", type=click.File("r", encoding="utf-8"), metavar="FILE",
+@click.option("--jsonl", "batch", type=click.File("r", encoding="utf-8", errors="surrogateescape"), metavar="FILE",
               help="Answer each line of FILE ('-' for standard input) on its own: a plain question, or JSON with "
                    "\"question\" and optional \"history\"; one JSON object per line out.")
 @click.pass_obj
@@ -181,6 +214,15 @@ def _batch(settings: Settings, lines) -> None:
         raise SystemExit(1)
 
 
+def _tolerate_bad_bytes(stream) -> None:
+    """Invalid UTF-8 typed in a terminal becomes lone surrogates, which the question validator refuses in one
+    line, instead of a UnicodeDecodeError that would end the session."""
+    try:
+        stream.reconfigure(errors="surrogateescape")
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
 @main.command()
 @click.option("--verbose", "-v", is_flag=True, help="Give each source's file and character span.")
 @click.pass_obj
@@ -191,11 +233,15 @@ def chat(settings: Settings, verbose: bool) -> None:
     bot = _load(settings)
     history = []
     click.echo(say("chat_intro"))
+    _tolerate_bad_bytes(sys.stdin)
     while True:
         try:
             question = input(say("chat_prompt"))
         except EOFError:
             break
+        except UnicodeDecodeError:  # a stream that cannot take surrogateescape: the line is lost, the chat is not
+            click.echo(say("error", message=bot.prompts.render("error_encoding")), err=True)
+            continue
         if not question.strip():
             break
         offered = history[-1].options if history else ()
@@ -215,12 +261,16 @@ def chat(settings: Settings, verbose: bool) -> None:
 @click.pass_obj
 def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Build or update the index; PATHS are new articles to add to the corpus first."""
+    from ..errors import CorpusError
     from ..knowledge.ingest import add_documents, build_index
 
+    missing = [p for p in paths if not p.exists()]
+    if missing:  # before the corpus's own checks, which would call a missing path "not a .txt file"
+        raise CorpusError(say("no_such_path", path=missing[0]))
     added = add_documents(settings, list(paths)) if paths else []
     for name in added:
         click.echo(say("added", name=name, folder=settings.corpus_dir))
-    with _progress(say("progress_ingest")) as update:
+    with _chroma_advice(settings), _progress(say("progress_ingest")) as update:
         report, moved = build_index(settings, progress=update)
     if moved:
         click.echo(say("index_moved", path=moved), err=True)
@@ -393,8 +443,8 @@ def serve(settings: Settings, host: str | None, port: int | None, no_auth: bool,
     _refuse_open_bind(settings, host, no_auth, page=True, api=not no_api)
     password = _secret(settings.ui_password)
     auth = (settings.ui_user, password) if settings.ui_user and password else None
+    store = FeedbackStore(settings.feedback_target)  # a damaged or read-only database stops here, in one line
     bot = _load(settings)
-    store = FeedbackStore(settings.feedback_path)
     click.echo(say("serving", host=host, port=port), err=True)
     if not no_api:
         click.echo(say("serving_api", host=host, port=port), err=True)
@@ -434,7 +484,10 @@ def export(settings: Settings, fmt: str, output: Path | None) -> None:
     """Write every vote with its question, the full reply and the comment."""
     from .feedback import FeedbackStore
 
-    text = FeedbackStore(settings.feedback_path).export(fmt)
+    store = FeedbackStore(settings.feedback_target, read_only=True)
+    text = store.export(fmt)
+    if store.skipped:
+        click.echo(say("feedback_skipped", count=store.skipped), err=True)
     if output:
         output.write_text(text, encoding="utf-8")
     else:

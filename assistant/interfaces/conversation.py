@@ -191,8 +191,8 @@ def read_batch_line(line: str) -> BatchLine:
     from pydantic import ValidationError
 
     text = line.rstrip("\r\n")
-    if not text.lstrip().startswith("{"):
-        return BatchLine(question=text)
+    if not text.lstrip().startswith("{"):  # checked by the one question validator when it is asked
+        return BatchLine.model_construct(question=text, history=[], id=None)
     try:
         return BatchLine.model_validate(json.loads(text))
     except json.JSONDecodeError as exc:

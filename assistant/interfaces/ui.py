@@ -10,6 +10,8 @@ import html
 import logging
 import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..errors import BackstretchError, InvalidQuestion
 from ..prompts import texts as load_texts
 from ..records import Citation, Reply, Section
+from .conversation import Replayer
 from .feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -345,9 +348,9 @@ def converse(bot, t: dict, question: str, turns: list[Turn]) -> Iterator[Step]:
 
 def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, value: int) -> Turn | None:
     """Set (1 or -1) or remove (0) the session's one vote on a reply; the turn voted on, or None if unknown."""
-    turn = next((x for x in turns if x.id == turn_id and x.reply is not None), None)
-    if turn is None or value not in (-1, 0, 1):
-        return None
+    turn = next((x for x in turns if isinstance(x, Turn) and x.id == turn_id and x.reply is not None), None)
+    if turn is None or type(value) is not int or value not in (-1, 0, 1):
+        return None  # no such reply of this session (the user's own message, an index, a forged id) or no vote
     if value == 0:
         store.remove(session, turn.id)
         turn.comment = ""
@@ -359,12 +362,48 @@ def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: 
 
 def record_comment(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, text: str) -> Turn | None:
     """Attach a comment to the session's vote on that reply; None when there is no such vote."""
-    turn = next((x for x in turns if x.id == turn_id and x.vote), None)
+    from .feedback import checked_comment
+
+    turn = next((x for x in turns if isinstance(x, Turn) and x.id == turn_id and x.vote), None)
     if turn is None:
         return None
     store.comment(session, turn.id, text)
-    turn.comment = (text or "").strip()
+    turn.comment = checked_comment(text)
     return turn
+
+
+def api_history(bot, t: dict, history: object) -> list[str]:
+    """The /ask endpoint's history checked whole before any of it is asked: a list (a string is refused, not
+    asked character by character) of at most `max_history` questions, each valid by itself."""
+    from ..understanding.validation import validate_question
+
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise InvalidQuestion(t["api_history_type"].format(kind=type(history).__name__))
+    limit = bot.settings.max_history
+    if len(history) > limit:
+        raise InvalidQuestion(t["api_history_too_long"].format(limit=limit, count=len(history)))
+    for i, item in enumerate(history):
+        try:
+            validate_question(item, bot.settings.max_question_chars, bot.prompts)
+        except InvalidQuestion as exc:
+            raise InvalidQuestion(t["api_history_item"].format(i=i, message=exc)) from None
+    return history
+
+
+def ask_api(bot, t: dict, replayer: Replayer, question: object, history: object) -> dict:
+    """The page's /ask endpoint. Every input is checked before anything is answered: the question and each
+    earlier one by the one validator, the history's type and length. A bad input is
+    {"status": "invalid", "error": ...}, which never repeats what was sent (it may be megabytes, or not text)."""
+    from ..understanding.validation import validate_question
+
+    try:
+        validate_question(question, bot.settings.max_question_chars, bot.prompts)  # before any earlier turn
+        earlier = replayer.history(bot, [(q, None) for q in api_history(bot, t, history)])
+        return bot.ask(question, earlier).to_dict()
+    except InvalidQuestion as exc:
+        return {"status": "invalid", "error": str(exc)}
 
 
 def build_app(bot, store: FeedbackStore):
@@ -386,10 +425,10 @@ def build_app(bot, store: FeedbackStore):
 
     def vote(data: gr.EventData, turns: list, request: gr.Request):
         payload = getattr(data, "_data", None) or {}
+        value = payload.get("value")
         try:
-            value = int(payload.get("value", 0))
             turn = record_vote(store, request.session_hash or "anonymous", turns, str(payload.get("turn")), value)
-        except (BackstretchError, ValueError) as exc:
+        except BackstretchError as exc:
             return turns, f'<p class="hint">{esc(t["vote_failed"].format(reason=exc))}</p>'
         if turn is None:
             return turns, gr.skip()
@@ -400,7 +439,7 @@ def build_app(bot, store: FeedbackStore):
         payload = getattr(data, "_data", None) or {}
         try:
             turn = record_comment(store, request.session_hash or "anonymous", turns, str(payload.get("turn")),
-                                  str(payload.get("text", "")))
+                                  payload.get("text", ""))
         except BackstretchError as exc:
             return turns, f'<p class="hint">{esc(t["vote_failed"].format(reason=exc))}</p>'
         if turn is None:
@@ -410,15 +449,11 @@ def build_app(bot, store: FeedbackStore):
     def asked(data: gr.EventData) -> str:
         return str((getattr(data, "_data", None) or {}).get("question", ""))
 
+    replayer = Replayer()
+
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer `question` after the earlier questions of the same conversation (oldest first)."""
-        earlier: list[Reply] = []
-        try:
-            for q in history or []:
-                earlier.append(bot.ask(q, earlier))
-            return bot.ask(question, earlier).to_dict()
-        except InvalidQuestion as exc:
-            return {"question": question, "status": "invalid", "error": str(exc)}
+        return ask_api(bot, t, replayer, question, history)
 
     with gr.Blocks(title=t["title"]) as app:
         gr.HTML(f"<header><h1>{esc(t['title'])}</h1><p>{esc(t['subtitle'])}</p></header>"
@@ -468,26 +503,99 @@ def build_app(bot, store: FeedbackStore):
     return app
 
 
+class LoginGuard:
+    """Failed logins per client address: after `limit` failures within `window` seconds, the login answers 429
+    until the oldest of them is `window` seconds old (a success clears the address's record)."""
+
+    def __init__(self, limit: int = 5, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, who: str, now: float | None = None) -> float:
+        """Seconds until `who` may try again (0 when it may now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failures.get(who, []) if now - t < self.window]
+            self._failures[who] = recent
+            return self.window - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, who: str, now: float | None = None) -> None:
+        with self._lock:
+            self._failures.setdefault(who, []).append(time.monotonic() if now is None else now)
+            if len(self._failures) > 10_000:  # an address flood cannot grow this without bound
+                self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, who: str) -> None:
+        with self._lock:
+            self._failures.pop(who, None)
+
+
+def guard_login(server, t: dict, guard: LoginGuard | None = None) -> LoginGuard:
+    """On the app the page is mounted on (with a login): failed logins rate-limited per address, and
+    /gradio_api/cancel (which Gradio leaves open) only for a logged-in session."""
+    import math
+
+    from fastapi.responses import JSONResponse
+    from starlette.routing import Mount
+
+    guard = guard or LoginGuard()
+
+    def page_app():
+        return next(r.app for r in server.routes if isinstance(r, Mount) and hasattr(r.app, "tokens"))
+
+    def logged_in(request) -> bool:
+        app = page_app()
+        cookies = (request.cookies.get(f"access-token-{app.cookie_id}"),
+                   request.cookies.get(f"access-token-unsecure-{app.cookie_id}"))
+        return any(c and c in app.tokens for c in cookies)
+
+    @server.middleware("http")
+    async def login_guard(request, call_next):
+        path = request.url.path.rstrip("/")
+        if path == "/login" and request.method == "POST":
+            who = request.client.host if request.client else "unknown"
+            wait = guard.wait(who)
+            if wait:
+                seconds = math.ceil(wait)
+                return JSONResponse({"detail": t["login_rate_limited"].format(seconds=seconds)}, 429,
+                                    headers={"Retry-After": str(seconds)})
+            response = await call_next(request)
+            if response.status_code in (400, 401, 403):
+                guard.failed(who)
+            elif response.status_code < 300:
+                guard.succeeded(who)
+            return response
+        if path == "/gradio_api/cancel" and not logged_in(request):
+            return JSONResponse({"detail": t["login_required"]}, 401)
+        return await call_next(request)
+
+    return guard
+
+
 def serve(bot, store: FeedbackStore, host: str, port: int, auth: tuple[str, str] | None,
           concurrency: int, queue_size: int, prevent_thread_lock: bool = False, api: bool = True,
           api_key: str | None = None):
-    """Queue with a concurrency limit (a burst slows the page rather than crashing it), then serve: with `api`,
-    the page is mounted on a FastAPI app beside the OpenAI-compatible and REST routes (interfaces/api.py)."""
+    """Queue with a concurrency limit (a burst slows the page rather than crashing it), then serve the page
+    mounted on a FastAPI app: with `api`, beside the OpenAI-compatible and REST routes (interfaces/api.py);
+    with a login, failed logins rate-limited and /gradio_api/cancel behind it."""
     # Gradio rebuilds a pandas summary of its last 10,000 events after every event, for a monitoring page
     # this app does not use; at 32 users that was about 8% of the server's CPU. Every 1,000 events is plenty.
     # Read when the app's queue is made, so set before building it.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
-    app = build_app(bot, store)
-    app.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    if not api:
-        app.launch(server_name=host, server_port=port, share=False, auth=auth, css_paths=[CSS_PATH], quiet=True,
-                   show_error=False, prevent_thread_lock=prevent_thread_lock, footer_links=["api"])
-        return app
     import gradio as gr
+    from fastapi import FastAPI
 
     from .api import State, build_api, run_server
 
-    server = build_api(State(bot), bot.settings, api_key)  # its routes first, so the page's "/" mount comes last
+    app = build_app(bot, store)
+    app.queue(default_concurrency_limit=concurrency, max_size=queue_size)
+    if api:  # its routes first, so the page's "/" mount comes last
+        server = build_api(State(bot), bot.settings, api_key)
+    else:
+        server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    if auth:
+        guard_login(server, texts(str(bot.settings.prompts_dir)))
     server = gr.mount_gradio_app(server, app, path="/", server_name=host, server_port=port, auth=auth,
                                  css_paths=[CSS_PATH], show_error=False, footer_links=["api"])
     run_server(server, host, port, background=prevent_thread_lock)
