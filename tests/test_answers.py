@@ -215,3 +215,12 @@ def test_answers_are_deterministic(bot):
     a = bot.ask("How do I crack my lower back?")
     b = bot.ask("How do I crack my lower back?")
     assert a.answer == b.answer and a.citations == b.citations
+
+
+def test_the_article_wide_cautions_are_shown_once_per_conversation(bot):
+    first, second = bot.conversation(["How do I do the child's pose?", "and how do I do the knees-to-chest stretch?"])
+    assert any(c.section_id == "general" for c in first.citations)
+    assert not any(c.section_id == "general" for c in second.citations)
+    assert any(c.kind == "warning" and c.section_id == "knees-to-chest" for c in second.citations)
+    general = bot.conversation(["How do I do the child's pose?", "Is it bad to crack my back a lot?"])[-1]
+    assert any(c.section_id == "general" for c in general.citations)  # a safety answer is made of them

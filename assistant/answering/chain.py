@@ -180,7 +180,8 @@ class AnswerChain:
             text, options = self.composer.clarify(turn.plan, turn.question)
             self._reply(turn, "clarify", text, options=options, focus=turn.plan.sections, intent="clarify")
             return None
-        turn.draft = self.composer.compose(turn.plan, turn.retrieval)
+        shown = any(self.library.is_general(c.section_id) for r in turn.history for c in r.citations)
+        turn.draft = self.composer.compose(turn.plan, turn.retrieval, cautions_shown=shown)
         if self.generator is None:
             self._extractive(turn)
             return None

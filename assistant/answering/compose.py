@@ -125,7 +125,9 @@ class Composer:
         return "\n".join(lines)
 
     # -- answers -----------------------------------------------------------------------------------
-    def compose(self, plan: Plan, retrieval: Retrieval) -> Draft:
+    def compose(self, plan: Plan, retrieval: Retrieval, cautions_shown: bool = False) -> Draft:
+        """The answer for a plan. The article-wide cautions close it unless this conversation already showed them
+        (`cautions_shown`); a general safety answer is made of them, so it always has them."""
         draft = Draft(self.library)
         sections = [self.library.section(s) for s in plan.sections]
         if plan.intent == "howto":
@@ -140,7 +142,7 @@ class Composer:
             self._detail(draft, sections[0], plan.detail or "", retrieval)
         else:
             self._which(draft, plan, sections)
-        if not (plan.intent in ("safety", "compare") and not sections):  # general safety leads with them
+        if not (plan.intent in ("safety", "compare") and not sections) and not cautions_shown:
             self._general(draft, sections)
         return draft
 
