@@ -113,6 +113,8 @@ class Settings(BaseSettings):
                               30.0, gt=0)
     llm_min_support: float = _doc("Least share of a model sentence's content words found in the passages it "
                                   "cites; sentences below it are dropped.", 0.5, ge=0, le=1)
+    eval_target_api_key: SecretStr | None = _doc("Bearer token `backstretch eval --target` sends to the endpoints "
+                                                 "it scores (never printed; most local servers need none).")
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -188,3 +188,38 @@ def test_the_html_report_opens_in_a_browser_with_chart_and_failing_cases(setting
         assert "this phrase is not in the article" in failing.inner_text()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
+
+
+def test_the_terminal_lists_the_failing_cases_under_the_summary(settings, bot, tiny, tmp_path):
+    args = ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--out", str(tmp_path / "out")]
+    shown = CliRunner().invoke(main, args, catch_exceptions=False, env={"COLUMNS": "300"})
+    summary_at, list_at = shown.output.index("Passed, by category"), shown.output.index("Failing cases: backstretch")
+    assert summary_at < list_at and "Failing cases: backstretch (1 of 1)" in shown.output
+    row = next(line for line in shown.output.splitlines() if "t-fail" in line)
+    assert "answered foam-roller" in row  # expected, and what it got
+    assert "no cited quote contains 'this phrase is not in the article'" in row
+    assert "│ Place the foam roller on the ground, perpendicular" in row  # the first cited quote
+    hidden = CliRunner().invoke(main, args + ["--show-failures", "0"], catch_exceptions=False)
+    assert "Failing cases" not in hidden.output and "t-fail" not in hidden.output
+
+
+@pytest.mark.browser
+def test_the_html_report_fits_a_phone_screen(settings, bot, tiny, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "out"
+    CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--baseline", "--out", str(out)],
+                       catch_exceptions=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        page.goto((out / "report.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
+        box = page.locator("#metrics").evaluate("t => t.parentElement.getBoundingClientRect().right")
+        assert box <= 390  # the metrics table scrolls inside its own box
+        assert page.locator("#chart").bounding_box()["width"] <= 390
+        assert page.locator("#failing li.case").first.bounding_box()["width"] <= 390
+        page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
+        browser.close()

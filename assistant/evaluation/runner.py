@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..errors import BackstretchError
 from ..records import Reply
 from .cases import EvalCase
-from .metrics import JUDGE_METRICS, LOWER_IS_BETTER, CaseResult, by_category, score, summarise
+from .metrics import JUDGE_METRICS, LOWER_IS_BETTER, CaseResult, by_category, score, summarise, unmeasured
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Run:
         return {"system": self.system, "seconds": round(self.seconds, 2), "cache_hits": self.cache_hits,
                 "summary": self.summary,
                 "by_category": by_category(self.results), "skipped": {m: "needs an LLM judge" for m in JUDGE_METRICS},
+                "unmeasured": unmeasured(self.results),
                 "cases": [r.to_dict() for r in self.results]}
 
 

@@ -292,17 +292,30 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
 @click.option("--backend", type=click.Choice(BACKENDS), help="Who words the answers (BACKSTRETCH_BACKEND); "
               "the report adds how often a model's answer fell back to the extractive one.")
 @click.option("--base-url", help="The model server's URL (BACKSTRETCH_LLM_BASE_URL).")
-@click.option("--model", help="The model's name (BACKSTRETCH_LLM_MODEL).")
+@click.option("--target", "targets", multiple=True, metavar="openai:URL",
+              help="Also score an OpenAI-compatible chat endpoint on the same cases, side by side (repeatable; "
+                   "openai:URL#MODEL names its model inline). Key: BACKSTRETCH_EVAL_TARGET_API_KEY.")
+@click.option("--model", "models", multiple=True, metavar="NAME",
+              help="With --target: the model of each target in order (one name for all); default the first one the "
+                   "endpoint lists. Without --target: the backend's model (BACKSTRETCH_LLM_MODEL).")
+@click.option("--show-failures", "show_failures", type=click.IntRange(min=0), default=10, show_default=True,
+              metavar="N", help="List at most N failing cases per system under the summary (0: none).")
+@click.option("--export", "export_to", nargs=2, metavar="promptfoo|deepeval FILE",
+              help="Write the cases in promptfoo's YAML or DeepEval's LLMTestCase JSON, then stop.")
+@click.option("--import", "import_from", nargs=2, metavar="promptfoo FILE",
+              help="Also run promptfoo YAML tests, read as cases where their asserts map (the rest are listed); "
+                   "the cases are saved as a question set beside the results.")
 @click.pass_obj
 def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, out: Path | None, k: int,
                   fail_under: tuple[str, ...], compare: tuple[Path, Path] | None, backend: str | None,
-                  base_url: str | None, model: str | None) -> None:
+                  base_url: str | None, targets: tuple[str, ...], models: tuple[str, ...], show_failures: int,
+                  export_to: tuple[str, str] | None, import_from: tuple[str, str] | None) -> None:
     """Run question sets (default: every evals/*.yaml) and score them."""
     from rich.console import Console
 
     from ..evaluation import compare as diff
     from ..evaluation import default_sets, evaluate, load_cases, parse_thresholds, shortfalls
-    from ..evaluation.report import fmt, print_table, results_json, write_outputs
+    from ..evaluation.report import fmt, print_failures, print_table, results_json, write_outputs
     from ..settings import REPO_ROOT
 
     console = Console()
@@ -317,10 +330,20 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
             console.print(say("compare_none"), markup=False)
         return
     thresholds = parse_thresholds(fail_under)
-    paths = list(files) or default_sets(REPO_ROOT / "evals")
+    paths = list(files) or ([] if import_from else default_sets(REPO_ROOT / "evals"))
     cases = load_cases(paths)
+    out = out or Path(settings.data_dir) / "eval"
+    if import_from:
+        imported, name = _import_set(import_from, out, cases)
+        cases += imported
+        paths.append(Path(name))
+    specs = _target_specs(targets, models)
+    model = models[0] if models and not targets else None
     settings = settings.with_(**{k: v for k, v in (("backend", backend), ("llm_base_url", base_url),
                                                      ("llm_model", model)) if v is not None})
+    if export_to:
+        _export_set(settings, export_to, cases)
+        return
     bot = _load(settings)
     runs = []
     name = "backstretch" if not settings.uses_llm else f"backstretch ({settings.backend})"
@@ -335,9 +358,19 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
                 runs.append(evaluate(chain, cases, "langchain-baseline", k, update).to_dict())
         finally:
             chain.close()
+    for spec in specs:
+        from ..evaluation.target import OpenAITarget
+
+        target = OpenAITarget(spec, bot.library, _secret(settings.eval_target_api_key) or None)
+        try:
+            with _progress(say("progress_target", target=target.spec.label)) as update:
+                runs.append(evaluate(target, cases, target.name, k, update).to_dict())
+        finally:
+            target.close()
     data = results_json(runs, [p.name for p in paths], k)
     print_table(runs, console, say)
-    json_path, html_path = write_outputs(data, out or Path(settings.data_dir) / "eval", settings.prompts_dir)
+    print_failures(runs, console, say, show_failures)
+    json_path, html_path = write_outputs(data, out, settings.prompts_dir)
     click.echo(say("eval_results", path=json_path))
     click.echo(say("eval_report", path=html_path))
     missed = shortfalls(runs[0]["summary"], thresholds)
@@ -345,6 +378,52 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
         for line in missed:
             click.echo(say("fail_under", line=line), err=True)
         raise SystemExit(1)
+
+
+def _target_specs(targets: tuple[str, ...], models: tuple[str, ...]) -> list:
+    """--target values with their --model names: paired in order, or one name for every target."""
+    if not targets:
+        return []
+    from ..evaluation.target import parse_target
+
+    if len(models) not in (0, 1, len(targets)):
+        raise click.UsageError(say("target_models", targets=len(targets), models=len(models)))
+    names = list(models) * len(targets) if len(models) == 1 else list(models) or [None] * len(targets)
+    return [parse_target(t, m) for t, m in zip(targets, names, strict=True)]
+
+
+def _export_set(settings: Settings, export_to: tuple[str, str], cases) -> None:
+    from ..evaluation import interchange
+
+    fmt, path = export_to
+    if fmt == "promptfoo":
+        text = interchange.to_promptfoo(cases, f"http://{settings.ui_host}:{settings.ui_port}/v1", settings.api_model)
+    elif fmt == "deepeval":
+        from ..knowledge.corpus import load_corpus
+        from ..knowledge.library import Library
+
+        text = interchange.to_deepeval(cases, Library(load_corpus(settings.corpus_dir)))
+    else:
+        raise click.UsageError(say("export_format", fmt=fmt))
+    Path(path).write_text(text, encoding="utf-8")
+    click.echo(say("exported", count=len(cases), fmt=fmt, path=path))
+
+
+def _import_set(import_from: tuple[str, str], out: Path, known: list) -> tuple[list, str]:
+    """promptfoo tests as cases (unmappable asserts on stderr), also saved as a question set in `out`."""
+    from ..evaluation import interchange
+
+    fmt, path = import_from
+    if fmt != "promptfoo":
+        raise click.UsageError(say("import_format", fmt=fmt))
+    result = interchange.from_promptfoo(Path(path), taken={c.id for c in known})
+    for line in result.unmapped:
+        click.echo(say("import_unmapped", line=line), err=True)
+    out.mkdir(parents=True, exist_ok=True)
+    saved = out / f"imported-{Path(path).stem}.yaml"
+    saved.write_text(result.yaml(), encoding="utf-8")
+    click.echo(say("imported", count=len(result.cases), path=saved, unmapped=len(result.unmapped)), err=True)
+    return result.cases, Path(path).name
 
 
 @main.command()
