@@ -19,7 +19,7 @@ from ..knowledge.library import Library
 from ..records import Reply, Status
 from ..settings import Settings
 from ..understanding.conversation import held_referral
-from ..understanding.intent import Plan, plan
+from ..understanding.intent import Plan, asks_for_move, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridRetriever, Retrieval
 from ..understanding.router import Router
@@ -171,7 +171,7 @@ class AnswerChain:
     def _hold(self, turn: Turn) -> None:
         """After a referral, a request for a move gets a reminder instead; a question that needs none is answered."""
         assert turn.plan is not None
-        if turn.held is not None and (turn.plan.sections or turn.plan.intent != "safety"):
+        if turn.held is not None and (turn.plan.sections or turn.plan.intent != "safety" or asks_for_move(turn.text)):
             self._reply(turn, "referral", self.composer.held_referral(turn.held), intent="referral_held")
 
     def _compose(self, turn: Turn) -> Iterator[str] | None:

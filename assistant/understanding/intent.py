@@ -33,6 +33,10 @@ _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same
 _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
                       r"forgiving|range)|less (dangerous|risky)|easier|gentler|versus|vs\.?|compared?|comparing|"
                       r"difference between|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b")
+# A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
+_MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
+                           r"ones?|poses?|ways?|position|technique)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
+                           r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -65,6 +69,10 @@ def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[s
     if _ANAPHORA.search(text) or detail_kind(text):
         return True
     return not f.any_filter and len(text.split()) <= 8 and not _BACK.search(text)
+
+
+def asks_for_move(question: str) -> bool:
+    return bool(_MOVE_REQUEST.search(normalise(question)))
 
 
 def detail_kind(question: str) -> str | None:
