@@ -57,11 +57,14 @@ run: index
 ask: index
 	$(BIN)/backstretch ask "$(QUESTION)"
 
-test: install-test chromium axe postgres
+# lint first, so CI (which runs `make test`) checks style and types too
+test: lint chromium axe postgres
 	$(BIN)/python -m pytest
 
+# ruff on the package and tests; mypy on the package (its settings and the files it checks are in pyproject.toml)
 lint: install-test
 	$(BIN)/ruff check assistant tests
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) data .pytest_cache tests/js/node_modules
+	rm -rf $(VENV) data .pytest_cache .mypy_cache tests/js/node_modules

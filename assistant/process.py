@@ -43,5 +43,5 @@ def running(cmd: list[str], url: str, env: dict | None = None, log: Path | None 
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-        if log:
+        if not isinstance(sink, int):  # our log file, not subprocess.DEVNULL
             sink.close()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .backends import BACKENDS
@@ -40,7 +41,7 @@ def _default_data_dir() -> Path:
     return Path(base) / "backstretch"
 
 
-def _doc(text: str, default: Any = None, *, factory=None, **constraints):
+def _doc(text: str, default: Any = None, *, factory: Callable[[], Any] | None = None, **constraints: Any) -> Any:
     if factory is not None:
         return Field(default_factory=factory, description=text, **constraints)
     return Field(default=default, description=text, **constraints)
@@ -53,7 +54,7 @@ class _Mapping(PydanticBaseSettingsSource):
         super().__init__(settings_cls)
         self._env = {k.upper(): v for k, v in environ.items()}
 
-    def get_field_value(self, field, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return self._env.get(ENV_PREFIX + field_name.upper()), field_name, False
 
     def __call__(self) -> dict[str, Any]:
@@ -133,8 +134,11 @@ class Settings(BaseSettings):
         return value.strip().upper() if isinstance(value, str) else value
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
         chosen = _SOURCES.get()
         if chosen is None:
             return (init_settings,)
@@ -148,7 +152,7 @@ class Settings(BaseSettings):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, env_file: str | Path | None | object = ...,
-                 **overrides) -> Settings:
+                 **overrides: Any) -> Settings:
         """Settings from BACKSTRETCH_<FIELD> variables (os.environ, or `environ` when given), then a `.env` file
         (default: ./.env when reading os.environ, none with an explicit `environ`), then explicit overrides."""
         if env_file is ...:
@@ -159,7 +163,7 @@ class Settings(BaseSettings):
         finally:
             _SOURCES.reset(token)
 
-    def with_(self, **changes) -> Settings:
+    def with_(self, **changes: Any) -> Settings:
         """A copy with `changes`, validated like a new Settings."""
         return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
 

@@ -289,12 +289,13 @@ class AnswerRunnable(Runnable[Question | dict, Reply]):
                 if isinstance(piece, str):
                     yield piece
 
-    def stream(self, input: Question | dict, config: RunnableConfig | None = None,
-               **kwargs: Any) -> Iterator[str]:  # type: ignore[override]
-        yield from self._transform_stream_with_config(iter([input]), self._pieces, config)
+    # streams the reply's text pieces, not Reply objects: the override departs from Runnable's Output on purpose
+    def stream(self, input: Question | dict, config: RunnableConfig | None = None,  # type: ignore[override]
+               **kwargs: Any) -> Iterator[str]:
+        yield from self._transform_stream_with_config(iter([input]), self._pieces, config)  # type: ignore[arg-type, misc]
 
-    async def astream(self, input: Question | dict, config: RunnableConfig | None = None,
-                      **kwargs: Any) -> AsyncIterator[str]:  # type: ignore[override]
+    async def astream(self, input: Question | dict, config: RunnableConfig | None = None,  # type: ignore[override]
+                      **kwargs: Any) -> AsyncIterator[str]:
         import asyncio
 
         pieces = self.stream(input, config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import SettingsError
 from ..settings import Settings
 
@@ -24,7 +26,7 @@ def chat_model(settings: Settings):
         except ImportError:
             raise SettingsError(_missing("langchain-openai")) from None
         key = settings.llm_api_key
-        kwargs = {"api_key": key} if key else {}
+        kwargs: dict[str, Any] = {"api_key": key} if key else {}
         if not key and settings.llm_base_url:  # a local server needs no key, but the client insists on one
             import os
 

@@ -64,6 +64,6 @@ class BaselineChain:
 
     def close(self) -> None:
         try:
-            self._client.close()
+            self._client.close()  # type: ignore[attr-defined]  # chromadb types the Client it returns as ClientAPI
         except Exception:  # an ephemeral client holds nothing worth reporting on close
             pass

@@ -41,6 +41,10 @@ def default_sets(folder: Path) -> list[Path]:
     return sorted(Path(folder).glob("*.yaml"))
 
 
+def _strings(raw: dict, key: str) -> tuple[str, ...]:
+    return tuple(map(str, raw.get(key) or ()))
+
+
 def load_cases(paths: list[Path]) -> list[EvalCase]:
     """Every case of every file, checked: an unknown key, category or status names the file and case."""
     import yaml
@@ -82,10 +86,9 @@ def cases_from(data, name: str, seen: set[str] | None = None) -> list[EvalCase]:
             raise EvalSetError(f"{where}: urgent must be true or false")
         seen.add(raw["id"])
         cases.append(EvalCase(str(raw["id"]), tuple(map(str, turns)), raw["category"], expect,
-                              *(tuple(map(str, raw.get(k) or ())) for k in
-                                ("sections", "must_cite", "must_warn", "must_not_include")),
-                              cite_any=tuple(map(str, raw.get("cite_any") or ())),
-                              urgent=bool(raw.get("urgent", False)), file=name))
+                              sections=_strings(raw, "sections"), must_cite=_strings(raw, "must_cite"),
+                              must_warn=_strings(raw, "must_warn"), must_not_include=_strings(raw, "must_not_include"),
+                              cite_any=_strings(raw, "cite_any"), urgent=bool(raw.get("urgent", False)), file=name))
     return cases
 
 

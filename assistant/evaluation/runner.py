@@ -93,6 +93,7 @@ def compare(old: dict, new: dict) -> tuple[list[tuple[str, float | None, float |
     for cid in sorted(before.keys() | after.keys()):
         a, b = before.get(cid), after.get(cid)
         if a is None:
+            assert b is not None  # cid came from one of the two files
             cases.append((cid, "added", "passed" if b["passed"] else "; ".join(b["failures"])))
         elif b is None:
             cases.append((cid, "removed", ""))

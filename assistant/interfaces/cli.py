@@ -14,6 +14,7 @@ from ..backends import BACKENDS
 from ..errors import BackstretchError
 
 if TYPE_CHECKING:
+    from ..records import Reply
     from ..settings import Settings
 
 
@@ -100,7 +101,7 @@ def _chroma_advice(settings: Settings):
     try:
         yield
     except IndexUnavailable:
-        if settings.server_mode and not _answers(settings.chroma_host, settings.chroma_port):
+        if settings.chroma_host and not _answers(settings.chroma_host, settings.chroma_port):  # server mode
             raise IndexUnavailable(say("chroma_down", host=settings.chroma_host, port=settings.chroma_port)) from None
         raise
 
@@ -179,7 +180,7 @@ def ask(settings: Settings, questions: tuple[str, ...], as_json: bool, verbose: 
     for q in questions:  # all questions are checked before anything runs
         validate_question(q, settings.max_question_chars, prompts)
     bot = _load(settings)
-    history = []
+    history: list[Reply] = []
     for q in questions:
         reply = bot.ask(q, history)
         history.append(reply)
@@ -231,7 +232,7 @@ def chat(settings: Settings, verbose: bool) -> None:
     from ..errors import InvalidQuestion
 
     bot = _load(settings)
-    history = []
+    history: list[Reply] = []
     click.echo(say("chat_intro"))
     _tolerate_bad_bytes(sys.stdin)
     while True:
@@ -321,12 +322,12 @@ def evaluate_sets(settings: Settings, files: tuple[Path, ...], baseline: bool, o
     console = Console()
     if compare:
         old, new = (json.loads(p.read_text(encoding="utf-8")) for p in compare)
-        metrics, cases = diff(old, new)
+        metrics, changes = diff(old, new)
         for name, a, b in metrics:
             console.print(say("compare_metric", name=name, old=fmt(name, a), new=fmt(name, b)), markup=False)
-        for cid, change, why in cases:
+        for cid, change, why in changes:
             console.print(say("compare_case", change=change, case=cid, why=why), markup=False)
-        if not metrics and not cases:
+        if not metrics and not changes:
             console.print(say("compare_none"), markup=False)
         return
     thresholds = parse_thresholds(fail_under)

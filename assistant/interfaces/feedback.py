@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BackstretchError, FeedbackError
 
@@ -26,6 +27,10 @@ MAX_COMMENT = 2000
 MAX_KEY = 200  # session ids and reply keys
 # OWASP's CSV injection advice: a cell starting with one of these is run as a formula by spreadsheets, so it is
 # exported behind a single quote (fullwidth forms too: some spreadsheets fold them to ASCII).
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Table
+    from sqlalchemy.sql.dml import UpdateBase
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
@@ -93,8 +98,8 @@ class FeedbackStore:
         self.path = None if self.url else Path(where)
         self.read_only = read_only
         self.skipped = 0  # rows the last read could not use
-        self._engine = None
-        self._table = None
+        self._engine: Engine | None = None
+        self._table: Table | None = None
         if self.path is not None and read_only and not self.path.exists():
             return  # nothing to read, and a reader creates nothing
         with self._guard():
@@ -109,15 +114,23 @@ class FeedbackStore:
     def where(self) -> str:
         if self.path is not None:
             return str(self.path)
+        assert self.url is not None  # a store has a path or a URL
         from sqlalchemy.engine import make_url
 
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def _make_engine(self):
+    def _opened(self) -> tuple[Engine, Table]:
+        """The engine and table; only a read-only store on a missing file has neither, and it writes nothing."""
+        if self._engine is None or self._table is None:
+            raise FeedbackError(_say("db_opened_read_only", where=self.where))
+        return self._engine, self._table
+
+    def _make_engine(self) -> Engine:
         from sqlalchemy import create_engine, event
         from sqlalchemy.pool import NullPool
 
         if self.path is None:
+            assert self.url is not None  # a store has a path or a URL
             # a connection per call, as with SQLite: votes are rare, and nothing stays open between them
             return create_engine(self.url, poolclass=NullPool)
         if not self.read_only:
@@ -143,12 +156,13 @@ class FeedbackStore:
     def _create_schema(self) -> None:
         from sqlalchemy import inspect, text
 
-        with self._engine.begin() as db:
-            if self._engine.dialect.name == "postgresql":  # two replicas starting at once make the schema once
+        engine, table = self._opened()
+        with engine.begin() as db:
+            if engine.dialect.name == "postgresql":  # two replicas starting at once make the schema once
                 db.execute(text("SELECT pg_advisory_xact_lock(715151)"))
             else:
                 db.exec_driver_sql("PRAGMA journal_mode=WAL")
-            self._table.metadata.create_all(db, checkfirst=True)
+            table.metadata.create_all(db, checkfirst=True)
             columns = {c["name"] for c in inspect(db).get_columns("feedback")}
             if "reply_key" not in columns:  # a database from before votes were keyed by reply
                 db.execute(text("ALTER TABLE feedback ADD COLUMN reply_key TEXT"))
@@ -180,10 +194,10 @@ class FeedbackStore:
             key = "db_failed"
         return _say(key, where=self.where, reason=reason)
 
-    def _write(self, statement) -> int:
+    def _write(self, statement: UpdateBase) -> int:
         if self.read_only:
             raise FeedbackError(_say("db_opened_read_only", where=self.where))
-        with self._guard(), self._engine.begin() as db:
+        with self._guard(), self._opened()[0].begin() as db:
             return db.execute(statement).rowcount
 
     # ---- votes ----
@@ -195,11 +209,11 @@ class FeedbackStore:
         session, key = _key(session, "session"), _key(key, "reply key")
         vote = Vote(time.time(), session, _question(reply), reply, value, checked_comment(comment), key)
         row = self._row(vote)
-        if self._engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(self._table).values(**row)
+        engine, table = self._opened()
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite  # the same on_conflict_do_update
+        statement = dialect.insert(table).values(**row)
         statement = statement.on_conflict_do_update(
             index_elements=["session", "reply_key"],
             set_={"created": statement.excluded.created, "vote": statement.excluded.vote,
@@ -209,12 +223,12 @@ class FeedbackStore:
 
     def remove(self, session: str, key: str) -> bool:
         """Take back the session's vote on reply `key` (and its comment); False if there was none."""
-        t = self._table
+        t = self._opened()[1]
         return self._write(t.delete().where(t.c.session == session, t.c.reply_key == key)) > 0
 
     def comment(self, session: str, key: str, comment: str) -> bool:
         """Attach `comment` to the session's vote on reply `key`; False if there is no such vote."""
-        t = self._table
+        t = self._opened()[1]
         text = checked_comment(comment)
         return self._write(t.update().where(t.c.session == session, t.c.reply_key == key).values(comment=text)) > 0
 
@@ -226,7 +240,7 @@ class FeedbackStore:
                     checked_comment(comment))
         row = self._row(vote)
         row.pop("reply_key")
-        self._write(self._table.insert().values(**row))
+        self._write(self._opened()[1].insert().values(**row))
         return vote
 
     @staticmethod
@@ -247,9 +261,9 @@ class FeedbackStore:
             return []
         from sqlalchemy import select
 
-        t = self._table
+        engine, t = self._opened()
         votes = []
-        with self._guard(), self._engine.connect() as db:
+        with self._guard(), engine.connect() as db:
             rows = db.execute(select(t.c.created, t.c.session, t.c.question, t.c.reply, t.c.vote, t.c.comment,
                                      t.c.reply_key).order_by(t.c.id)).all()
         for r in rows:
@@ -287,7 +301,7 @@ def _question(reply: object) -> str:
     return str(reply.get("question", "")) if isinstance(reply, dict) else ""
 
 
-def _table():
+def _table() -> Table:
     from sqlalchemy import CheckConstraint, Column, Float, Integer, MetaData, Table, Text
 
     return Table("feedback", MetaData(),

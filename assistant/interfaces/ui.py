@@ -99,7 +99,8 @@ def _linked(line: str, turn: Turn, t: dict, known: set[int]) -> str:
 
 
 def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int]) -> str:
-    blocks, para = [], []
+    blocks: list[str] = []
+    para: list[str] = []
 
     def flush():
         if para:
@@ -235,14 +236,14 @@ def conversation_html(turns: list[Turn], t: dict) -> str:
 
 def sources_html(turns: list[Turn], t: dict) -> str:
     """The sources panel: each answered turn's cards in its own group; the latest one shown, the others hidden."""
-    groups = [x for x in turns if x.reply is not None and x.reply.citations]
+    groups = [(x, x.reply) for x in turns if x.reply is not None and x.reply.citations]
     head = f"<h2>{esc(t['sources_title'])}</h2>"
     if not groups:
         return head + f"<p class='sources-empty'>{esc(t['sources_empty'])}</p>"
     parts = [head]
-    for i, turn in enumerate(groups):
+    for i, (turn, reply) in enumerate(groups):
         hidden = "" if i == len(groups) - 1 else " hidden"
-        cards = "".join(card_html(c, turn.id, t, "psrc") for c in turn.reply.citations)
+        cards = "".join(card_html(c, turn.id, t, "psrc") for c in reply.citations)
         parts.append(f'<section class="turn-sources" data-turn="{turn.id}"{hidden}>'
                      f'<p class="for">{esc(t["sources_for"])} <q>{esc(turn.question)}</q></p>{cards}</section>')
     return "".join(parts)
@@ -346,7 +347,7 @@ def converse(bot, t: dict, question: str, turns: list[Turn]) -> Iterator[Step]:
     yield Step(turns + [turn], turn.reply, done=True)
 
 
-def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, value: int) -> Turn | None:
+def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: str, value: object) -> Turn | None:
     """Set (1 or -1) or remove (0) the session's one vote on a reply; the turn voted on, or None if unknown."""
     turn = next((x for x in turns if isinstance(x, Turn) and x.id == turn_id and x.reply is not None), None)
     if turn is None or type(value) is not int or value not in (-1, 0, 1):
@@ -355,6 +356,7 @@ def record_vote(store: FeedbackStore, session: str, turns: list[Turn], turn_id: 
         store.remove(session, turn.id)
         turn.comment = ""
     else:
+        assert turn.reply is not None  # picked for having one
         store.vote(session, turn.id, turn.reply.to_dict(), value, turn.comment)
     turn.vote = value
     return turn

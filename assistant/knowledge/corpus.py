@@ -105,7 +105,8 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
                 kind = rule_kind(sentence, in_intro=line.intro)
                 for prefix, forced in overrides.items():
                     if sentence.startswith(prefix):
-                        kind, _ = forced, used.add(prefix)
+                        kind = forced
+                        used.add(prefix)
                 if section.professional_only and kind in ("step", "tip"):
                     kind = "intro"  # the professional-only technique is never turned into instructions
                 order += 1

@@ -9,12 +9,15 @@ import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
 from ..errors import SettingsError
 from ..settings import DEFAULT_MODEL, configure_offline
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 
 @runtime_checkable
@@ -74,7 +77,7 @@ class SentenceEmbeddings(QueryCache, Embeddings):
         super().__init__(cache_size)
         self.model_name = model_name
         self._path = resolve_model(model_name)
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
     @property
@@ -83,7 +86,7 @@ class SentenceEmbeddings(QueryCache, Embeddings):
         return self._path
 
     @property
-    def model(self):
+    def model(self) -> SentenceTransformer:
         if self._model is None:
             with self._lock:
                 if self._model is None:

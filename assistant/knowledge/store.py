@@ -8,10 +8,15 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import IndexUnavailable
 from ..records import Document, Passage
 from ..settings import Settings, configure_offline
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)
@@ -58,12 +63,12 @@ class ChromaStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._client = None
-        self._active = None
+        self._client: ClientAPI | None = None
+        self._active: Collection | None = None
 
     # -- client ---------------------------------------------------------------------------------
     @property
-    def client(self):
+    def client(self) -> ClientAPI:
         if self._client is None:
             configure_offline()
             import chromadb
@@ -71,7 +76,7 @@ class ChromaStore:
 
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
             try:
-                if self.settings.server_mode:
+                if self.settings.chroma_host:  # server mode
                     self._client = chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
                                                        settings=chroma_settings)
                     self._client.heartbeat()
@@ -110,7 +115,7 @@ class ChromaStore:
     def _pointer_name(self) -> str:
         return f"{self.settings.collection}-active"
 
-    def _collection(self, name: str, create: bool = False):
+    def _collection(self, name: str, create: bool = False) -> Collection:
         if create:
             return self.client.create_collection(name, embedding_function=None,
                                                  configuration={"hnsw": {"space": "cosine"}})
@@ -159,7 +164,8 @@ class ChromaStore:
         total = len(wanted)
         if reuse:
             ids = list(reuse)
-            staging.add(ids=ids, embeddings=[reuse[i] for i in ids], documents=[wanted[i].text for i in ids],
+            # chromadb's Embeddings is a union of invariant lists that a list[list[float]] does not match
+            staging.add(ids=ids, embeddings=[reuse[i] for i in ids], documents=[wanted[i].text for i in ids],  # type: ignore[arg-type]
                         metadatas=[_metadata(wanted[i]) for i in ids])
             done += len(ids)
             if progress:
@@ -206,7 +212,9 @@ class ChromaStore:
             got = self._collection(name).get(ids=ids, include=["embeddings"])
         except Exception:
             return {}
-        return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+        embeddings = got["embeddings"]
+        assert embeddings is not None  # asked for with include
+        return {i: list(map(float, e)) for i, e in zip(got["ids"], embeddings, strict=True)}
 
     # -- read -----------------------------------------------------------------------------------
     def open(self, expected_hash: str | None = None):

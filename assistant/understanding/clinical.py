@@ -15,9 +15,13 @@ import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SettingsError
 from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, pattern_words
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT"})
 CATEGORIES = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "OTHER_EXPERIENCER", "TRANSIENT", "INTENTIONAL",
@@ -194,12 +198,12 @@ class ClinicalReader:
 
     def __init__(self, lexicon: RedFlagLexicon) -> None:
         self.lexicon = lexicon
-        self._nlp = None
+        self._nlp: Language | None = None
         self._lock = threading.Lock()
         self._rewrite = Rewriter(lexicon.rewrites)
         self._lemma: Lemmatiser | None = None
 
-    def _build(self):
+    def _build(self) -> Language:
         # thinc (under spaCy) imports torch whenever it is installed: 1.6 s and ~300 MB on the question path for
         # nothing these rules use. Hidden while spaCy loads, so thinc records it as absent; ingest still has it.
         hidden = _NoTorch() if "torch" not in sys.modules else None
@@ -255,8 +259,9 @@ class ClinicalReader:
             warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a matcher left without token patterns
             # every concept's matches are kept, overlapping or not (read() picks the longest per concept), so one
             # sign never hides another; ConText reads the same span group
-            nlp.add_pipe("medspacy_target_matcher", config={"result_type": "group", "prune": False}).add(targets)
-            nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group"}).add(rules)
+            # spaCy types add_pipe as returning a bare Callable[[Doc], Doc]; medspaCy's components have add()
+            nlp.add_pipe("medspacy_target_matcher", config={"result_type": "group", "prune": False}).add(targets)  # type: ignore[attr-defined]
+            nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group"}).add(rules)  # type: ignore[attr-defined]
         self._lemma = Lemmatiser(table, pattern_words(compiled))
         return nlp
 

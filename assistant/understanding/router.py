@@ -13,12 +13,20 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import SettingsError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+    from ..knowledge.embeddings import Embedder
+    from ..records import Section
 
 log = logging.getLogger(__name__)
 RouteKind = Literal["article", "social", "out_of_scope"]
@@ -55,7 +63,7 @@ class RouteTable:
         return _load(str(Path(folder).resolve()))
 
     @classmethod
-    def of_methods(cls, sections, thresholds: dict[str, tuple[float, float]]) -> RouteTable:
+    def of_methods(cls, sections: Iterable[Section], thresholds: dict[str, tuple[float, float]]) -> RouteTable:
         """One route per method, its examples the sidecar's lay descriptions of it (and its title)."""
         routes = tuple(Route(s.id, "article", "", (s.title, *s.describes)) for s in sections)
         return cls(routes, thresholds)
@@ -102,7 +110,7 @@ def described_thresholds(folder: str) -> tuple[float, float, float]:
 class Router:
     """The routes' example vectors in one matrix; `decide` takes a question's unit vector."""
 
-    def __init__(self, table: RouteTable, embeddings, cache_dir: Path | None = None) -> None:
+    def __init__(self, table: RouteTable, embeddings: Embedder, cache_dir: Path | None = None) -> None:
         import numpy as np
 
         self.table = table
@@ -114,7 +122,7 @@ class Router:
         self._matrix = self._vectors(texts, embeddings, cache_dir)
         self._labels_arr = np.asarray(self._labels)
 
-    def _vectors(self, texts: list[str], embeddings, cache_dir: Path | None):
+    def _vectors(self, texts: list[str], embeddings: Embedder, cache_dir: Path | None) -> NDArray[np.float32]:
         import numpy as np
 
         model = getattr(embeddings, "model_name", type(embeddings).__name__)
@@ -139,7 +147,7 @@ class Router:
                 log.warning("could not cache the route vectors at %s: %s", path, exc)
         return matrix
 
-    def scores(self, vector) -> dict[str, float]:
+    def scores(self, vector: ArrayLike) -> dict[str, float]:
         """The best cosine similarity of each route's examples to the question."""
         import numpy as np
 
@@ -148,7 +156,7 @@ class Router:
         np.maximum.at(best, self._labels_arr, sims)
         return {r.name: float(best[i]) for i, r in enumerate(self.table.routes)}
 
-    def nearest(self, vector) -> tuple[str, float, float] | None:
+    def nearest(self, vector: ArrayLike) -> tuple[str, float, float] | None:
         """The route nearest the question, its similarity and its lead over the next route."""
         ranked = sorted(self.scores(vector).items(), key=lambda kv: -kv[1])
         if not ranked:
@@ -156,7 +164,7 @@ class Router:
         lead = ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0)
         return ranked[0][0], ranked[0][1], lead
 
-    def decide(self, vector, names_method: bool = False) -> Decision:
+    def decide(self, vector: ArrayLike, names_method: bool = False) -> Decision:
         scores = self.scores(vector)
         routes = {r.name: r for r in self.table.routes}
         article = max(s for n, s in scores.items() if routes[n].kind == "article")
