@@ -43,8 +43,8 @@ def test_a_reply_that_fails_the_check_is_withheld_and_logged(fake_bot, monkeypat
     composer = fake_bot._chain.composer
     real = composer.compose
 
-    def paraphrasing(plan, retrieval):
-        draft = real(plan, retrieval)
+    def paraphrasing(plan, retrieval, **kw):
+        draft = real(plan, retrieval, **kw)
         draft.citations[0] = replace(draft.citations[0], quote=draft.citations[0].quote.upper())
         return draft
 

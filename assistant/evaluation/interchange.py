@@ -56,7 +56,7 @@ def promptfoo_test(case: EvalCase) -> dict:
         asserts.append({"type": "not-regex", "value": MARKER_REGEX, "metric": "status"})
     elif case.expect == ("answered",):
         asserts.append({"type": "regex", "value": MARKER_REGEX, "metric": "status"})
-    metadata = {"id": case.id, "category": case.category, "expect": list(case.expect)}
+    metadata: dict[str, object] = {"id": case.id, "category": case.category, "expect": list(case.expect)}
     if case.sections:
         metadata["sections"] = list(case.sections)
     if case.urgent:
@@ -183,13 +183,15 @@ def from_promptfoo(path: Path, taken: set[str] | None = None) -> ImportResult:
     if isinstance(tests, str):
         result.unmapped.append(_say("unmapped_tests_file", ref=tests))
         return result
-    default = data.get("defaultTest") if isinstance(data.get("defaultTest"), dict) else {}
+    given_default = data.get("defaultTest")
+    default: dict = given_default if isinstance(given_default, dict) else {}
     raws, ids = [], set(taken or ())
     for n, test in enumerate(tests, start=1):
         if not isinstance(test, dict):
             result.unmapped.append(_say("unmapped_test", n=n, name="?", why="a test must be a mapping"))
             continue
-        meta = test.get("metadata") if isinstance(test.get("metadata"), dict) else {}
+        given = test.get("metadata")
+        meta: dict = given if isinstance(given, dict) else {}
         name = str(meta.get("id") or test.get("description") or f"promptfoo-{n}")
         turns = _turns({**(default.get("vars") or {}), **(test.get("vars") or {})})
         if not turns:

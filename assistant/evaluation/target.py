@@ -18,15 +18,22 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from ..errors import BackstretchError
-from ..records import Citation, Reply
+from ..records import Citation, Passage, Reply, Status
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 DECLINED = "declined"  # the inferred status of a plain reply with no quotation of the article and no [n]
 MARKER = re.compile(r"\[\d+\]")
 MIN_QUOTE_WORDS = 4  # shorter article sentences ("Be careful.") are too common to count as a quotation
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+# A TargetReply's status may also be DECLINED or "error" (metrics.py scores both); records.Status does not list them.
+_DECLINED_STATUS = cast(Status, DECLINED)
+_ERROR_STATUS = cast(Status, "error")
 
 
 class TargetError(BackstretchError):
@@ -77,7 +84,7 @@ class ArticleQuotes:
     def __init__(self, library) -> None:
         from ..knowledge.sentences import sentence_spans
 
-        self.sentences: list[tuple[str, object, int, int]] = []  # (normalised text, passage, start, end)
+        self.sentences: list[tuple[str, Passage, int, int]] = []  # (normalised text, passage, start, end)
         for passage in library.passages:
             text = library.source_text(passage.source)
             for start, end in sentence_spans(text, passage.start, passage.end):
@@ -88,13 +95,14 @@ class ArticleQuotes:
     def quoted_in(self, reply_text: str) -> list[Citation]:
         """Citations for the sentences `reply_text` contains, in the order they first appear; one per span."""
         text = _normal(reply_text)
-        found = []
+        found: list[tuple[int, Passage, int, int]] = []
         for sentence, passage, start, end in self.sentences:
             at = text.find(sentence)
             if at >= 0:
                 found.append((at, passage, start, end))
         found.sort(key=lambda f: f[0])
-        seen, citations = set(), []
+        seen: set[tuple[str, int, int]] = set()
+        citations: list[Citation] = []
         for _, passage, start, end in found:
             if (passage.source, start, end) not in seen:
                 seen.add((passage.source, start, end))
@@ -111,7 +119,7 @@ def read_completion(question: str, content: str, extra: dict | None, quotes: Art
                            reply.intent, reply.urgent, reply.backend, reply.notice, reply.options, reply.flag,
                            content=content, inferred=False, extra=extra)
     citations = quotes.quoted_in(content)
-    status = "answered" if citations or MARKER.search(content) else DECLINED
+    status: Status = "answered" if citations or MARKER.search(content) else _DECLINED_STATUS
     return TargetReply(question, status, content, citations, latency_ms, backend="target", content=content,
                        inferred=True)
 
@@ -154,9 +162,11 @@ class OpenAITarget:
         out: list[dict] = []
         for earlier in history:
             out.append({"role": "user", "content": earlier.question})
-            message = {"role": "assistant", "content": getattr(earlier, "content", "") or earlier.answer}
-            if getattr(earlier, "extra", None) is not None:
-                message["backstretch"] = earlier.extra
+            message: dict[str, object] = {"role": "assistant",
+                                          "content": getattr(earlier, "content", "") or earlier.answer}
+            extra = getattr(earlier, "extra", None)
+            if extra is not None:
+                message["backstretch"] = extra
             out.append(message)
         out.append({"role": "user", "content": question})
         return out
@@ -166,8 +176,10 @@ class OpenAITarget:
 
         began = time.perf_counter()
         try:
-            completion = self.client.chat.completions.create(model=self.model,
-                                                             messages=self.messages(question, list(history or ())))
+            # our messages are plain dicts (an assistant turn may carry the extra `backstretch` key the
+            # TypedDicts do not list); the client sends them as given
+            messages = cast("list[ChatCompletionMessageParam]", self.messages(question, list(history or ())))
+            completion = self.client.chat.completions.create(model=self.model, messages=messages)
         except openai.APIConnectionError as exc:
             if not self._asked:
                 raise TargetError(f"cannot reach {self.spec.url}: {exc}") from None
@@ -183,7 +195,7 @@ class OpenAITarget:
 
     def _failed(self, question: str, began: float, why: str) -> TargetReply:
         """A request that failed is a reply with status `error`: its case fails, the run goes on."""
-        return TargetReply(question, "error", "", [], (time.perf_counter() - began) * 1000, backend="target",
+        return TargetReply(question, _ERROR_STATUS, "", [], (time.perf_counter() - began) * 1000, backend="target",
                            notice=why, inferred=True)
 
     def close(self) -> None:

@@ -389,7 +389,11 @@ def _target_specs(targets: tuple[str, ...], models: tuple[str, ...]) -> list:
 
     if len(models) not in (0, 1, len(targets)):
         raise click.UsageError(say("target_models", targets=len(targets), models=len(models)))
-    names = list(models) * len(targets) if len(models) == 1 else list(models) or [None] * len(targets)
+    names: list[str | None] = list(models)
+    if len(models) == 1:
+        names = names * len(targets)
+    elif not names:
+        names = [None] * len(targets)
     return [parse_target(t, m) for t, m in zip(targets, names, strict=True)]
 
 
