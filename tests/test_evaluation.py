@@ -26,7 +26,8 @@ from assistant.records import Citation, Reply
 
 from .conftest import REPO
 
-# the sets the mechanisms were built and tuned against; the blind held-out sets are gated in test_heldout.py
+# the sets the mechanisms were built against; the blind held-out sets are measured, never gated (README:
+# "Measuring honestly"), so a gate can never be tuned to them
 SETS = [REPO / "evals" / "core.yaml", REPO / "evals" / "holdout.yaml"]
 THRESHOLDS = {  # the gate on the shipped sets: a regression below these fails CI
     "status_accuracy": 0.97, "referral_recall": 1.0, "out_of_scope_recall": 1.0, "hit_at_k": 0.95, "mrr": 0.9,
