@@ -38,10 +38,15 @@ def running(cmd: list[str], url: str, env: dict | None = None, log: Path | None 
                 time.sleep(0.3)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         if not isinstance(sink, int):  # our log file, not subprocess.DEVNULL
             sink.close()
+
+
+def stop(proc: subprocess.Popen, grace: float = 20) -> None:
+    """Ask a process to end; kill it if it has not within `grace` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()

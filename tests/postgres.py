@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.process import free_port
+from assistant.process import free_port, stop
 
 
 def binaries() -> Path | None:
@@ -67,11 +67,7 @@ def postgres_server(folder: Path):
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

@@ -36,7 +36,9 @@ class TestHybridRetrieverStandard(RetrieversIntegrationTests):
         return "How long should I hold the child's pose?"
 
 
-class TestSentenceEmbeddingsUnit(EmbeddingsUnitTests):
+class _MiniLM:
+    """What both embeddings suites build: our MiniLM embeddings with their defaults."""
+
     @property
     def embeddings_class(self) -> type[SentenceEmbeddings]:
         return SentenceEmbeddings
@@ -46,14 +48,12 @@ class TestSentenceEmbeddingsUnit(EmbeddingsUnitTests):
         return {}
 
 
-class TestSentenceEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[SentenceEmbeddings]:
-        return SentenceEmbeddings
+class TestSentenceEmbeddingsUnit(_MiniLM, EmbeddingsUnitTests):
+    pass
 
-    @property
-    def embedding_model_params(self) -> dict:
-        return {}
+
+class TestSentenceEmbeddingsIntegration(_MiniLM, EmbeddingsIntegrationTests):
+    pass
 
 
 def test_the_retriever_orders_by_score_rejects_unknown_arguments_and_has_a_floor(bot):

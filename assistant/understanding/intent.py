@@ -11,7 +11,7 @@ from ..knowledge.library import Library
 from ..records import Reply
 from .conversation import last_focus
 from .details import detail_kind as read_detail_kind
-from .lexicon import MOTIONS, Facets, any_phrase, normalise
+from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, normalise
 from .retrieval import Retrieval
 
 Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
@@ -41,7 +41,7 @@ _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different 
                       r"something else|anything else)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
-_BACK = re.compile(r"\b(back|spine|spinal|crack\w*|pop\w*)\b")
+_BACK = re.compile(rf"\b(back|{SPINE}|{CRACKING})\b")
 
 
 @dataclass(frozen=True)

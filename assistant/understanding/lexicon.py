@@ -38,6 +38,11 @@ EQUIPMENT: dict[str, tuple[str, ...]] = {
     "bed": ("bed",),
     "none": ("no equipment", "without equipment", "nothing but", "no tools", "without any equipment", "no gear"),
 }
+# The spine by name, and what people do to it: the one word set the scope check, the follow-up reading and the
+# other-joint check build on.
+SPINE = r"spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac"
+CRACKING = r"crack\w*|pop\w*"
+
 # How people name a kind of motion, mapped to the sidecar's `motion` tag (comparisons between kinds of move).
 MOTIONS: dict[str, tuple[str, ...]] = {
     "rotation": ("twist", "twists", "twisting", "rotate", "rotating", "rotation", "rotations", "side to side",

@@ -13,14 +13,14 @@ from typing import Literal
 
 from ..records import Reply
 from .conversation import last_focus
-from .lexicon import REGIONS, any_phrase, normalise
+from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, normalise
 from .retrieval import Retrieval
 from .router import Router
 
 # Words that put a question on the article's ground (a back, a stretch, a named kind of move).
-_DOMAIN = re.compile(r"\b(back|spine|spinal|vertebra\w*|stretch\w*|crack\w*|pop\w*|posture|lumbar|thoracic|"
-                     r"sacroiliac|muscles?|tension|tight\w*|stiff\w*|pose|hug|roller|chiropract\w*|osteopath\w*|"
-                     r"methods?|moves?|exercises?|techniques?|twist\w*|rotat\w*|arch\w*|extension)\b")
+_DOMAIN = re.compile(rf"\b(back|{SPINE}|{CRACKING}|stretch\w*|posture|muscles?|tension|tight\w*|stiff\w*|pose|hug|"
+                     r"roller|chiropract\w*|osteopath\w*|methods?|moves?|exercises?|techniques?|twist\w*|rotat\w*|"
+                     r"arch\w*|extension)\b")
 
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "instructions": (
@@ -38,7 +38,7 @@ OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
 # "back" as a body part ("my back", "lower back"), not as in "pop it back in place"
 _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entire|his|her|and|or)[- ]back\b|"
                          r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
-                         r"\b(spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac)\b")
+                         rf"\b({SPINE})\b")
 # Joints the article never uses to describe a move, asked about as the thing to treat.
 _OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?|shoulders?(?! blades?))"
 OTHER_BODY_PARTS = re.compile(
