@@ -224,3 +224,11 @@ def test_the_article_wide_cautions_are_shown_once_per_conversation(bot):
     assert any(c.kind == "warning" and c.section_id == "knees-to-chest" for c in second.citations)
     general = bot.conversation(["How do I do the child's pose?", "Is it bad to crack my back a lot?"])[-1]
     assert any(c.section_id == "general" for c in general.citations)  # a safety answer is made of them
+
+
+def test_a_list_of_methods_offers_each_ones_steps_as_a_question(bot):
+    reply = bot.ask("Which stretches can I do for my mid back?")
+    assert reply.intent == "which" and len(reply.options) == len(reply.focus) >= 2
+    first = bot.library.section(reply.focus[0]).title
+    assert reply.options[0] == f"How do I do the {first}?"
+    assert bot.ask(reply.options[0]).citations[0].section_id == reply.focus[0]

@@ -190,7 +190,13 @@ class AnswerChain:
     def _extractive(self, turn: Turn, backend: str = "extractive", notice: str = "") -> None:
         assert turn.draft is not None and turn.plan is not None
         self._reply(turn, "answered", turn.draft.text, citations=turn.draft.citations, focus=turn.plan.sections,
-                    intent=turn.plan.intent, backend=backend, notice=notice)
+                    intent=turn.plan.intent, backend=backend, notice=notice, options=self._options(turn.plan))
+
+    def _options(self, plan: Plan) -> tuple[str, ...]:
+        """A list of methods offers each one's full steps as a question to click."""
+        if plan.intent != "which":
+            return ()
+        return tuple(self.composer.p.render("which_option", title=self._title(s)) for s in plan.sections)
 
     def _generate(self, turn: Turn) -> Iterator[str]:
         """The model words the answer from the draft's passages; yields verified sentences, sets the reply.
