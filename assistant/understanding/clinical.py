@@ -285,12 +285,15 @@ class ClinicalReader:
             mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
             by_label.pop(MOVER_SELF, None)
             findings = []
-            for spans in by_label.values():
+            concept_of = {c.label_upper: c.id for c in self.lexicon.concepts.values()}
+            for label, spans in by_label.items():
                 for span in filter_spans(spans):  # the longest match of each concept
                     if any(h.start <= span.start and span.end <= h.end for h in hidden):
                         continue
                     flags = frozenset(m.category for m in span._.modifiers)
-                    findings.append(Finding(span._.target_rule.metadata["concept"], span.text, flags))
+                    # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
+                    # matching the same words would share one `target_rule`
+                    findings.append(Finding(concept_of[label], span.text, flags))
         return Reading(tuple(findings), mover)
 
 
@@ -308,8 +311,9 @@ def _on_modifies(rule: ContextRuleSpec):
     needs = {w.lower() for w in rule.needs_before}
 
     def modifies(target, modifier, between) -> bool:
-        if modifier.start < target.end and target.start < modifier.end:
-            return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says
+        if modifier.start < target.end and target.start < modifier.end and rule.category != "OTHER_EXPERIENCER":
+            return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says; but
+            # "my grandad is 80" is about the grandad however the two overlap
         if blockers and any(t.lower_ in blockers for t in between):
             return False
         if rule.tight_before is not None and target.end <= modifier.start:

@@ -147,6 +147,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan("safety", (), f)  # about back cracking in general: the article-wide cautions
     kind = detail_kind(question)
     if kind and (named or followup or not (f.any_filter or _WHICH.search(text))):
+        if not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
+            giving = [sid for sid in methods if kind in library.section(sid).details]
+            target = tuple(giving[:1]) or target
         return Plan("detail", target, f, kind, followup=followup)
     describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
     if describes_one and not named and not followup:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from ..records import Reply
 from .conversation import last_focus
+from .details import detail_kind, keeps_in_scope
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, normalise
 from .retrieval import Retrieval
 from .router import Router
@@ -24,10 +25,14 @@ _DOMAIN = re.compile(rf"\b(back|{SPINE}|{CRACKING}|stretch\w*|posture|muscles?|t
 
 OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "instructions": (
+        r"\b(system override|override (mode|your)|answer anything|no restrictions|without restrictions|new instructions)\b",
         r"\b(ignore|disregard|forget)\b[^.?!]{0,30}\b(instructions?|rules|prompts?|guidelines|directions)\b",
         r"\bsystem prompt\b|\byour (prompt|instructions|rules|configuration)\b",
         r"\b(reveal|show|print|repeat|tell me|output)\b[^.?!]{0,20}\b(prompt|instructions|hidden)\b",
         r"\b(developer mode|jailbreak|dan mode)\b|\bpretend (you are|to be)\b|\byou are now\b|\bact as (a|an)\b",
+    ),
+    "creative": (
+        r"\b(write|compose|make up|give) (me )?(a |an |some )?(short |little |funny )?(poem|story|song|haiku|limerick|joke|essay|rap|sonnet)s?\b",
     ),
     "medication": (
         r"\b(ibuprofen|advil|motrin|tylenol|paracetamol|acetaminophen|naproxen|aleve|aspirin|diclofenac|codeine|tramadol|oxycodone|opioids?|gabapentin|cyclobenzaprine)\b",
@@ -77,7 +82,12 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     """The one place scope is decided: the semantic routes first (social turns, asks the article does not
     answer though they share its words), then the article's own ground (its words, a named method, a
     follow-up on the method in focus, or a passage close enough)."""
-    if router is not None and retrieval.vector is not None:
+    # a question that names one of the methods and asks a detail the article gives for it ("what kind of chair for
+    # the chair rotation?") is the article's, however close it sits to a shopping question
+    kind = detail_kind(normalise(text))
+    named = {h.section.id: h.section for h in retrieval.sections if h.section.id in retrieval.facets.named}
+    about_a_detail = keeps_in_scope(kind) and any(kind in s.details for s in named.values())
+    if router is not None and retrieval.vector is not None and not about_a_detail:
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         if decision.kind != "article":
             return Scope(decision.kind, decision.reason)
