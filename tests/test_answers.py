@@ -232,3 +232,13 @@ def test_a_list_of_methods_offers_each_ones_steps_as_a_question(bot):
     first = bot.library.section(reply.focus[0]).title
     assert reply.options[0] == f"How do I do the {first}?"
     assert bot.ask(reply.options[0]).citations[0].section_id == reply.focus[0]
+
+
+def test_a_region_list_quotes_where_each_method_acts(bot, library):
+    reply = bot.ask("What stretches are good for my mid back?")
+    assert reply.intent == "which" and len(reply.focus) >= 2
+    for sid in reply.focus[:3]:
+        where = library.section(sid).details.get("where", ())
+        if where:
+            assert any(c.section_id == sid and any(c.quote == p.text for p in library.section(sid).passages
+                                                   if p.id in where) for c in reply.citations), sid

@@ -258,7 +258,9 @@ class Composer:
             d.add(self.p.render("which_none", wanted=wanted))
         for i, s in enumerate(shown, start=1):
             d.add()
-            first = spans(s.steps or s.passages, self._text_of)[0]
+            # asked for a region: the method's own sentence on where it acts says why it is listed
+            where = [p for p in s.passages if p.id in s.details.get("where", ())] if plan.facets.regions else []
+            first = _Span(where[:1]) if where else spans(s.steps or s.passages, self._text_of)[0]
             quote, n = d.cite(first)
             d.add(self.p.render("which_item", i=i, title=s.title, quote=quote, n=n))
             for span in spans(s.warnings, self._text_of):
