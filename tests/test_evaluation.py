@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -168,19 +169,29 @@ def test_eval_compare_shows_case_by_case_changes(tmp_path):
     assert "passed: 100.0% → 0.0%" in result.output and "broke    a  status referral" in result.output
 
 
-@pytest.mark.browser
-def test_the_html_report_opens_in_a_browser_with_chart_and_failing_cases(settings, bot, tiny, tmp_path):
+@contextmanager
+def _report_page(settings, tiny, tmp_path, **page_options):
+    """The HTML report of the tiny set (with the baseline), opened in Debian's Chromium."""
     from playwright.sync_api import sync_playwright
+
+    from .test_ui import BROWSER_ARGS
 
     out = tmp_path / "out"
     CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--baseline", "--out", str(out)],
                        catch_exceptions=False)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-gpu"])
-        page = browser.new_page()
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=BROWSER_ARGS)
+        page = browser.new_page(**page_options)
         page.goto((out / "report.html").as_uri())
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_the_html_report_opens_in_a_browser_with_chart_and_failing_cases(settings, bot, tiny, tmp_path):
+    with _report_page(settings, tiny, tmp_path) as page:
         bars = page.locator("#chart rect.bar")
         assert bars.count() == 3 * 2  # three categories, two systems
         assert page.locator("#chart").is_visible()
@@ -188,7 +199,6 @@ def test_the_html_report_opens_in_a_browser_with_chart_and_failing_cases(setting
         assert failing.count() == 1 and "t-fail" in failing.inner_text()
         assert "this phrase is not in the article" in failing.inner_text()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
 
 
 def test_the_terminal_lists_the_failing_cases_under_the_summary(settings, bot, tiny, tmp_path):
@@ -206,21 +216,11 @@ def test_the_terminal_lists_the_failing_cases_under_the_summary(settings, bot, t
 
 @pytest.mark.browser
 def test_the_html_report_fits_a_phone_screen(settings, bot, tiny, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    out = tmp_path / "out"
-    CliRunner().invoke(main, ["--data-dir", str(settings.data_dir), "eval", str(tiny), "--baseline", "--out", str(out)],
-                       catch_exceptions=False)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-        page.goto((out / "report.html").as_uri())
+    with _report_page(settings, tiny, tmp_path, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                      is_mobile=True) as page:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself never scrolls sideways
         box = page.locator("#metrics").evaluate("t => t.parentElement.getBoundingClientRect().right")
         assert box <= 390  # the metrics table scrolls inside its own box
         assert page.locator("#chart").bounding_box()["width"] <= 390
         assert page.locator("#failing li.case").first.bounding_box()["width"] <= 390
         page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
-        browser.close()
