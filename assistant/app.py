@@ -23,8 +23,20 @@ class Assistant:
         self.library = library
         self.index = index
         self._chain = chain
-        self.retriever = chain.retriever  # a LangChain BaseRetriever over the same index (k, scores, a floor)
-        self.runnable = chain.runnable()
+        self._runnable = None
+
+    @property
+    def retriever(self):
+        """A LangChain BaseRetriever over the same index (k, scores, a floor); LangChain loads on first use."""
+        return self._chain.retriever
+
+    @property
+    def runnable(self):
+        """The answer chain as a LangChain Runnable (invoke, batch, stream, astream, as_tool …); LangChain loads on
+        first use, so `ask` alone never imports it."""
+        if self._runnable is None:
+            self._runnable = self._chain.runnable()
+        return self._runnable
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, build: bool = True, progress: Progress | None = None,
@@ -41,7 +53,7 @@ class Assistant:
         from .knowledge.library import Library
         from .prompts import Prompts
         from .settings import Settings
-        from .understanding.retrieval import HybridRetriever
+        from .understanding.retrieval import HybridSearch
 
         settings = settings or Settings.from_env()
         settings.configure_logging()
@@ -70,8 +82,8 @@ class Assistant:
         cache_dir = Path(settings.data_dir) / "cache"
         least, lead, bonus = described_thresholds(str(settings.lexicon_dir))
         describer = Router(RouteTable.of_methods(library.sections, {}), queries, cache_dir)
-        retriever = HybridRetriever.build(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k,
-                                          describer=describer, described=(least, lead, bonus))
+        search = HybridSearch(library, index, candidates=settings.candidates, rrf_k=settings.rrf_k,
+                              describer=describer, described=(least, lead, bonus))
         generator = None
         if settings.uses_llm or chat_model is not None:
             from .answering.chat_models import chat_model as model_for
@@ -79,10 +91,11 @@ class Assistant:
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         router = Router(RouteTable.load(settings.lexicon_dir), queries, cache_dir)
-        chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator,
+        chain = AnswerChain(settings, library, search, Composer(library, prompts, settings.top_k), generator,
                             router=router)
         if hasattr(queries, "warm"):
             queries.warm()  # the first question pays no start-up cost
+        chain.warm()
         return cls(settings, library, index, chain)
 
     def using(self, chat_model, settings: Settings | None = None) -> Assistant:
@@ -92,7 +105,7 @@ class Assistant:
 
         settings = settings or self.settings
         old = self._chain
-        chain = AnswerChain(settings, self.library, old.retriever, old.composer,
+        chain = AnswerChain(settings, self.library, old.search, old.composer,
                             Generator(settings, self.library, chat_model), old.triager, old.router)
         return Assistant(settings, self.library, self.index, chain)
 
@@ -117,7 +130,8 @@ class Assistant:
 
         An empty, too long or malformed question raises InvalidQuestion (checked inside the chain)."""
         began = time.perf_counter()
-        reply: Reply = self.runnable.invoke({"question": question, "history": history})
+        # the chain itself, not its Runnable: the same Reply without LangChain's per-call callback set-up
+        reply = self._chain.invoke({"question": question, "history": history})
         reply.latency_ms = (time.perf_counter() - began) * 1000
         return reply
 

@@ -47,10 +47,12 @@ def texts(folder: str, name: str) -> dict:
     """A YAML file of wording under prompts/ (ui.yaml, cli.yaml), read once."""
     import yaml
 
+    from .yamlfile import safe_load
+
     _folder_exists(folder)
     path = Path(folder) / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
@@ -59,10 +61,12 @@ def texts(folder: str, name: str) -> dict:
 def _load(folder: str) -> Prompts:
     import yaml
 
+    from .yamlfile import safe_load
+
     _folder_exists(folder)
     path = Path(folder) / "replies.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"cannot read reply templates {path}: {str(exc).splitlines()[0]}") from None
     return Prompts(data)

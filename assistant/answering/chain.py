@@ -7,11 +7,11 @@ start (spelling) → triage (red flags) → retrieval → scope → plan → hol
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel, Field
 
 from ..errors import BackstretchError, CitationError
@@ -21,7 +21,7 @@ from ..settings import Settings
 from ..understanding.conversation import held_referral
 from ..understanding.intent import Plan, asks_for_move, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
-from ..understanding.retrieval import HybridRetriever, Retrieval
+from ..understanding.retrieval import HybridSearch, Retrieval
 from ..understanding.router import Router
 from ..understanding.scope import decide_scope
 from ..understanding.spelling import Speller, english_words, vocabulary
@@ -31,6 +31,10 @@ from . import citations
 from .chat_models import is_unreachable
 from .compose import Composer, Draft
 from .generation import Generation, Generator
+
+if TYPE_CHECKING:
+    from ..understanding.retriever import HybridRetriever
+    from .runnable import AnswerRunnable
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +59,18 @@ Step = Callable[[Turn], Iterator[str] | None]
 
 
 class AnswerChain:
-    """The steps of the chain, and the one pipeline that runs them."""
+    """The steps of the chain, and the one pipeline that runs them.
 
-    def __init__(self, settings: Settings, library: Library, retriever: HybridRetriever, composer: Composer,
-                 generator: Generator | None = None, triager: Triager | None = None,
+    `search` is the hybrid search (or a `HybridRetriever`, whose search is used); the LangChain objects over the
+    chain (`retriever`, `runnable()`) are made on first use, so answering never imports LangChain."""
+
+    def __init__(self, settings: Settings, library: Library, search: HybridSearch | HybridRetriever,
+                 composer: Composer, generator: Generator | None = None, triager: Triager | None = None,
                  router: Router | None = None) -> None:
         self.settings = settings
         self.library = library
-        self.retriever = retriever
+        self.search = search if isinstance(search, HybridSearch) else search.searcher
+        self._retriever = None if isinstance(search, HybridSearch) else search
         self.composer = composer
         self.generator = generator  # None: the extractive composer words every answer
         if triager is None:
@@ -73,9 +81,15 @@ class AnswerChain:
         self.router = router  # None: scope from the article's words and passage similarity alone
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
-        self.speller = Speller(vocabulary(words), known=english_words)
+        cache = Path(settings.data_dir) / "cache"
+        self.speller = Speller(vocabulary(words), known=lambda: english_words(cache))
         self.steps: tuple[Step, ...] = (self._triage, self._retrieve, self._scope, self._plan, self._hold,
                                         self._compose)
+
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for (the clinical reader)."""
+        if hasattr(self.triager, "warm"):
+            self.triager.warm()
 
     # -- the pipeline -------------------------------------------------------------------------------
     def run(self, data: dict | Turn) -> Iterator[str | Reply]:
@@ -105,7 +119,19 @@ class AnswerChain:
 
     stream = run
 
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The LangChain retriever over this chain's search (made on first use)."""
+        if self._retriever is None:
+            from ..understanding.retriever import HybridRetriever
+
+            self._retriever = HybridRetriever.over(self.search)
+        return self._retriever
+
     def runnable(self) -> AnswerRunnable:
+        """The chain as a LangChain Runnable (see `assistant.answering.runnable`)."""
+        from .runnable import AnswerRunnable
+
         return AnswerRunnable(self)
 
     # -- steps --------------------------------------------------------------------------------------
@@ -154,7 +180,7 @@ class AnswerChain:
                     options=tuple(self.composer.suggestions()))
 
     def _retrieve(self, turn: Turn) -> None:
-        turn.retrieval = self.retriever.search(turn.text)
+        turn.retrieval = self.search.search(turn.text)
 
     def _scope(self, turn: Turn) -> None:
         assert turn.retrieval is not None
@@ -264,54 +290,6 @@ class Question(BaseModel):
     history: Any = Field(json_schema_extra={"type": "array"}, default_factory=list,
                          description="Earlier turns, oldest first: Reply objects, Reply.to_dict() dicts, or chat "
                                      "messages (LangChain messages or role/content dicts).")
-
-
-class AnswerRunnable(Runnable[Question | dict, Reply]):
-    """The chain as a LangChain Runnable with a typed input: invoke gives the Reply; stream and astream give the
-    verified answer piece by piece (nothing a check has not passed); the question is validated inside."""
-
-    name: str | None = "backstretch"
-
-    def __init__(self, chain: AnswerChain) -> None:
-        self.chain = chain
-
-    @property
-    def InputType(self) -> type[Question]:  # noqa: N802 (LangChain's name)
-        return Question
-
-    @property
-    def OutputType(self) -> type[Reply]:  # noqa: N802
-        return Reply
-
-    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
-        return Question
-
-    def invoke(self, input: Question | dict, config: RunnableConfig | None = None, **kwargs: Any) -> Reply:
-        return self._call_with_config(lambda data: self.chain.invoke(_as_data(data)), input, config)
-
-    def _pieces(self, inputs: Iterator[Question | dict]) -> Iterator[str]:
-        for data in inputs:
-            for piece in self.chain.run(_as_data(data)):
-                if isinstance(piece, str):
-                    yield piece
-
-    # streams the reply's text pieces, not Reply objects: the override departs from Runnable's Output on purpose
-    def stream(self, input: Question | dict, config: RunnableConfig | None = None,  # type: ignore[override]
-               **kwargs: Any) -> Iterator[str]:
-        yield from self._transform_stream_with_config(iter([input]), self._pieces, config)  # type: ignore[arg-type, misc]
-
-    async def astream(self, input: Question | dict, config: RunnableConfig | None = None,  # type: ignore[override]
-                      **kwargs: Any) -> AsyncIterator[str]:
-        import asyncio
-
-        pieces = self.stream(input, config)
-        done = object()
-        while (piece := await asyncio.to_thread(next, pieces, done)) is not done:
-            yield piece  # type: ignore[misc]
-
-
-def _as_data(data: Question | dict) -> dict:
-    return data.model_dump() if isinstance(data, Question) else data
 
 
 def _worded_by_model(reply: Reply) -> bool:

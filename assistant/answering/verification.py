@@ -87,9 +87,9 @@ def _stemmer():
 
 @cache
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from ..understanding.retrieval import import_bm25s
 
-    return frozenset(STOPWORDS_EN) | _GLUE
+    return frozenset(import_bm25s().stopwords.STOPWORDS_EN) | _GLUE
 
 
 @lru_cache(maxsize=2048)  # the same passages are scored against every sentence that cites them

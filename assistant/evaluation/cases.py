@@ -49,11 +49,13 @@ def load_cases(paths: list[Path]) -> list[EvalCase]:
     """Every case of every file, checked: an unknown key, category or status names the file and case."""
     import yaml
 
+    from ..yamlfile import safe_load
+
     cases: list[EvalCase] = []
     seen: set[str] = set()
     for path in paths:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            data = safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise EvalSetError(f"{path}: cannot read question set: {str(exc).splitlines()[0]}") from None
         cases += cases_from(data, Path(path).name, seen)

@@ -172,8 +172,10 @@ def from_promptfoo(path: Path, taken: set[str] | None = None) -> ImportResult:
     silently. Our own exports (with `metadata`) come back as the same cases."""
     import yaml
 
+    from ..yamlfile import safe_load
+
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise EvalSetError(f"{path}: cannot read promptfoo config: {str(exc).splitlines()[0]}") from None
     result = ImportResult()

@@ -193,8 +193,10 @@ def _read_sidecar(path: Path) -> dict | None:
         return None
     import yaml
 
+    from ..yamlfile import safe_load
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CorpusError(f"{path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):

@@ -6,10 +6,8 @@ lexicon/lemmas.yaml. medspaCy is imported the first time a question is read (abo
 
 from __future__ import annotations
 
-import importlib.abc
 import logging
 import re
-import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -93,8 +91,10 @@ class RedFlagLexicon:
 def _yaml(path: Path) -> dict:
     import yaml
 
+    from ..yamlfile import safe_load
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
@@ -205,22 +205,20 @@ class ClinicalReader:
 
     def _build(self) -> Language:
         # thinc (under spaCy) imports torch whenever it is installed: 1.6 s and ~300 MB on the question path for
-        # nothing these rules use. Hidden while spaCy loads, so thinc records it as absent; ingest still has it.
-        hidden = _NoTorch() if "torch" not in sys.modules else None
-        if hidden:
-            sys.meta_path.insert(0, hidden)
-        try:
-            with warnings.catch_warnings():  # medspacy switches every warning off at import; keep that inside here
-                warnings.simplefilter("ignore")
-                import medspacy  # noqa: F401  (registers the medspacy_* factories)
-                import spacy
-                from loguru import logger
-                from medspacy.context import ConTextRule
-                from medspacy.custom_tokenizer import create_medspacy_tokenizer
-                from medspacy.target_matcher import TargetRule
-        finally:
-            if hidden:
-                sys.meta_path.remove(hidden)
+        # nothing these rules use; hidden while spaCy loads, so thinc records it as absent (ingest still has it).
+        # medspaCy imports QuickUMLS only to register its component, and QuickUMLS imports nltk (with scikit-learn,
+        # scipy and pandas): about 2 s for a component this pipeline does not have; spaCy imports its whole
+        # command-line package to re-export `spacy.info` (0.3 s). Both get stand-ins (see lean_imports).
+        from ..lean_imports import lean
+
+        with lean(hidden=("torch",), stand_ins=("quickumls", "spacy.cli")), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # medspacy switches every warning off at import; keep that inside here
+            import medspacy  # noqa: F401  (registers the medspacy_* factories)
+            import spacy
+            from loguru import logger
+            from medspacy.context import ConTextRule
+            from medspacy.custom_tokenizer import create_medspacy_tokenizer
+            from medspacy.target_matcher import TargetRule
         logger.disable("PyRuSH")
         logging.getLogger("medspacy").setLevel(logging.WARNING)
         lex = self.lexicon
@@ -239,7 +237,9 @@ class ClinicalReader:
             compiled.append(tokens)
             return tokens
 
-        nlp = spacy.blank("en")
+        # medspaCy's tokenizer replaces spaCy's default one, so the default is made bare (building its ~2,700
+        # special cases twice costs 0.1 s); medspaCy's takes only its token_match from it
+        nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": _bare_tokenizer()}}})
         nlp.tokenizer = create_medspacy_tokenizer(nlp)
         nlp.add_pipe("sentencizer")
         targets = []
@@ -264,6 +264,12 @@ class ClinicalReader:
             nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group"}).add(rules)  # type: ignore[attr-defined]
         self._lemma = Lemmatiser(table, pattern_words(compiled))
         return nlp
+
+    def warm(self) -> None:
+        """Build the pipeline now (about half a second, most of it importing spaCy) rather than on the first read."""
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = self._build()
 
     def read(self, text: str) -> Reading:
         with self._lock:  # spaCy pipelines are not promised to be thread-safe; a question takes ~1 ms
@@ -297,13 +303,23 @@ class ClinicalReader:
         return Reading(tuple(findings), mover)
 
 
-class _NoTorch(importlib.abc.MetaPathFinder):
-    """Makes `import torch` fail while spaCy loads (it would otherwise load torch just to note it is there)."""
+@cache
+def _bare_tokenizer() -> str:
+    """A spaCy tokenizer factory (registered once, by name) with no rules or affixes: only the language's
+    token_match, which is all `create_medspacy_tokenizer` reads from the tokenizer it replaces."""
+    import spacy
+    from spacy.tokenizer import Tokenizer
 
-    def find_spec(self, name, path=None, target=None):
-        if name == "torch" or name.startswith("torch."):
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
+    name = "backstretch.bare_tokenizer.v1"
+
+    @spacy.registry.tokenizers(name)
+    def bare():
+        def make(nlp):
+            return Tokenizer(nlp.vocab, token_match=nlp.Defaults.token_match)
+
+        return make
+
+    return name
 
 
 def _on_modifies(rule: ContextRuleSpec):

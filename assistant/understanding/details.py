@@ -26,10 +26,11 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
     import yaml
 
     from ..settings import SHIPPED
+    from ..yamlfile import safe_load
 
     path = Path(folder or SHIPPED / "lexicon") / "details.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
         return tuple(DetailKind(name, tuple(re.compile(p) for p in raw["asks"]), str(raw["missing"]),
                                 tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()),
                                 bool(raw.get("routes_decide", False)))

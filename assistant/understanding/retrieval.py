@@ -1,15 +1,13 @@
-"""Hybrid retrieval: dense MiniLM and BM25 fused by reciprocal rank, lifted to whole sections."""
+"""Hybrid retrieval: dense MiniLM and BM25 fused by reciprocal rank, lifted to whole sections.
+
+`HybridSearch` is what the answer chain runs; the LangChain retriever over it (`HybridRetriever`, in
+`assistant.understanding.retriever`) is built only when asked for, so answering does not import LangChain."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field, model_validator
 
 from ..knowledge.index import VectorIndex
 from ..knowledge.library import Library
@@ -42,12 +40,23 @@ class Retrieval:
         return [h.section.id for h in self.sections]
 
 
+def import_bm25s():
+    """bm25s, which scores with numpy alone (csc_backend "numpy", its default); scipy, numba and jax are optional
+    for it, and it would import scipy.sparse (~0.3 s in every fresh process) if it could."""
+    from ..lean_imports import lean
+
+    with lean(hidden=("scipy", "numba", "jax")):
+        import bm25s
+    return bm25s
+
+
 class Bm25:
     """BM25 (bm25s, Snowball stemming) over each passage with its section's title, aliases and tags."""
 
     def __init__(self, passages: list[Passage], library: Library) -> None:
-        import bm25s
         import Stemmer
+
+        bm25s = import_bm25s()
         from bm25s.stopwords import STOPWORDS_EN
 
         self._bm25s = bm25s
@@ -90,32 +99,21 @@ def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
     return fused
 
 
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever: each hit brings its whole section (steps, warnings, tips) with it."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # an unknown argument is named, not dropped
+@dataclass
+class HybridSearch:
+    """Dense and BM25 rankings fused, each hit bringing its whole section (steps, warnings, tips) with it."""
 
     library: Library
     index: VectorIndex
     bm25: Bm25 | None = None  # built from the library when not given
-    k: int = Field(default=4, gt=0, description="Documents returned by invoke (also per call: invoke(q, k=2)).")
-    min_similarity: float = Field(default=0.3, ge=0, le=1, description="Relevance floor: no documents when the "
-                                  "question's best dense similarity to any passage is below it.")
     candidates: int = 24
     rrf_k: int = 60
-    max_sections: int = 3
     describer: Any = None  # a Router over the methods' lay descriptions (None: no lift by description)
     described: tuple[float, float, float] = (1.1, 1.0, 0.0)  # least similarity, lead, bonus
 
-    @model_validator(mode="after")
-    def _bm25(self) -> HybridRetriever:
+    def __post_init__(self) -> None:
         if self.bm25 is None:
             self.bm25 = Bm25(self.library.passages, self.library)
-        return self
-
-    @classmethod
-    def build(cls, library: Library, index: VectorIndex, **kw) -> HybridRetriever:
-        return cls(library=library, index=index, **kw)
 
     def search(self, question: str) -> Retrieval:
         query = expand(question)
@@ -150,25 +148,28 @@ class HybridRetriever(BaseRetriever):
         best = max((h.similarity for h in dense), default=0.0)
         return Retrieval(question, ranked, fused, best, asked, vector)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                k: int | None = None) -> list[LCDocument]:
-        """The `k` passages with the highest fused score (score in metadata), none below the relevance floor."""
-        count = self.k if k is None else k
-        if count <= 0:
-            raise ValueError(f"k must be positive, got {count}")
+    def passages(self, query: str, k: int, min_similarity: float) -> list[tuple[Passage, float]]:
+        """The `k` passages with the highest fused score, best first; none when the question's best dense
+        similarity to any passage is below `min_similarity` (what the LangChain retriever returns)."""
+        if k <= 0:
+            raise ValueError(f"k must be positive, got {k}")
         result = self.search(query)
-        if result.best_similarity < self.min_similarity:
+        if result.best_similarity < min_similarity:
             return []
-        ranked = sorted(result.passage_scores.items(), key=lambda kv: -kv[1])
-        docs = []
-        for pid, score in ranked:
+        out = []
+        for pid, score in sorted(result.passage_scores.items(), key=lambda kv: -kv[1]):
             p = self.library.passage(pid)
             if p is None:
                 continue
-            docs.append(LCDocument(page_content=p.text, id=p.id, metadata={
-                "section_id": p.section_id, "section_title": p.section_title, "kind": p.kind,
-                "source": p.source, "start": p.start, "end": p.end, "score": score,
-            }))
-            if len(docs) == count:
+            out.append((p, score))
+            if len(out) == k:
                 break
-        return docs
+        return out
+
+
+def __getattr__(name: str):
+    if name == "HybridRetriever":  # its home is the LangChain module; imported from here it still resolves
+        from .retriever import HybridRetriever
+
+        return HybridRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

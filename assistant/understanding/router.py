@@ -78,9 +78,11 @@ class RouteTable:
 def _load(folder: str) -> RouteTable:
     import yaml
 
+    from ..yamlfile import safe_load
+
     path = Path(folder) / "routes.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     routes = []
@@ -100,9 +102,10 @@ def _load(folder: str) -> RouteTable:
 @cache
 def described_thresholds(folder: str) -> tuple[float, float, float]:
     """(least similarity, lead over the next method, score bonus) for a method found by its description."""
-    import yaml
 
-    data = yaml.safe_load((Path(folder) / "routes.yaml").read_text(encoding="utf-8")) or {}
+    from ..yamlfile import safe_load
+
+    data = safe_load((Path(folder) / "routes.yaml").read_text(encoding="utf-8")) or {}
     raw = data.get("described") or {}
     return float(raw.get("min", 1.1)), float(raw.get("margin", 1.0)), float(raw.get("bonus", 0.0))
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
 from collections import Counter
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 
@@ -31,11 +37,45 @@ def _distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def english_words():
-    """The English word list shipped inside pyspellchecker (no download): words that are not typos."""
+def english_words(cache_dir: Path | None = None):
+    """The English word list shipped inside pyspellchecker (no download): words that are not typos.
+
+    With `cache_dir`, the words are kept there as plain text named by the hash of pyspellchecker's list (reading
+    that takes a sixth of unpacking the list, which every fresh process answering a question would pay)."""
+    path = None
+    if cache_dir is not None:
+        try:
+            source = _english_source()
+            with open(source, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()[:16]
+            path = Path(cache_dir) / f"english-words-{digest}.txt"
+            return frozenset(path.read_text(encoding="utf-8").split("\n"))
+        except OSError:
+            pass  # not cached yet (or no list to hash): unpacked below
     from spellchecker import SpellChecker
 
-    return SpellChecker().word_frequency.dictionary
+    words = SpellChecker().word_frequency.dictionary
+    if path is not None:
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text("\n".join(words), encoding="utf-8")
+            os.replace(partial, path)
+        except OSError as exc:  # a read-only data dir costs the unpacking again next time
+            log.debug("could not cache the English words at %s: %s", path, exc)
+        finally:
+            partial.unlink(missing_ok=True)
+    return words
+
+
+def _english_source() -> Path:
+    """pyspellchecker's English list, found without importing it (its import is most of the cost)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("spellchecker")
+    if spec is None or not spec.submodule_search_locations:
+        raise OSError("pyspellchecker is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "en.json.gz"
 
 
 class Speller:

@@ -40,6 +40,10 @@ class Triager:
         self.lexicon = lexicon
         self.reader = reader or ClinicalReader(lexicon)
 
+    def warm(self) -> None:
+        """Load the clinical reader now, so the first question pays no start-up cost."""
+        self.reader.warm()
+
     def counts(self, finding: Finding, reading: Reading) -> bool:
         concept = self.lexicon.concepts[finding.concept]
         if concept.always_other and not reading.mover_other:
