@@ -27,3 +27,12 @@ def test_near_misses_are_corrected(speller, typed, meant):
                                   "I take prednisone"])
 def test_unrelated_words_are_not_bent_into_article_words(speller, text):
     assert speller.correct(text) == text
+
+
+def test_the_english_words_are_cached_as_text_and_read_back_the_same(tmp_path):
+    unpacked = set(english_words())
+    first = english_words(tmp_path)
+    [cached] = tmp_path.glob("english-words-*.txt")
+    assert set(first) == unpacked and set(english_words(tmp_path)) == unpacked
+    cached.write_text("cached\nwords", encoding="utf-8")  # what is there is what is read: proof the file is used
+    assert english_words(tmp_path) == {"cached", "words"}
