@@ -29,10 +29,16 @@ def test_unrelated_words_are_not_bent_into_article_words(speller, text):
     assert speller.correct(text) == text
 
 
-def test_the_english_words_are_cached_as_text_and_read_back_the_same(tmp_path):
-    unpacked = set(english_words())
+def test_the_english_words_are_cached_compactly_and_read_back_the_same(tmp_path):
+    from spellchecker import SpellChecker
+
+    unpacked = set(SpellChecker().word_frequency.dictionary)
     first = english_words(tmp_path)
-    [cached] = tmp_path.glob("english-words-*.txt")
-    assert set(first) == unpacked and set(english_words(tmp_path)) == unpacked
-    cached.write_text("cached\nwords", encoding="utf-8")  # what is there is what is read: proof the file is used
-    assert english_words(tmp_path) == {"cached", "words"}
+    [cached] = tmp_path.glob("english-words-*.npz")
+    again = english_words(tmp_path)
+    assert set(first) == set(again) == unpacked and len(again) == len(unpacked)
+    non_ascii = [w for w in unpacked if not w.isascii()][:50]
+    assert "stretch" in again and "spine" in again and non_ascii and all(w in again for w in non_ascii)
+    assert "strech" not in again and "" not in again and 42 not in again
+    cached.write_bytes(b"damaged")  # a damaged cache is unpacked again, not trusted
+    assert set(english_words(tmp_path)) == unpacked
