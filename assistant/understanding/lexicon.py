@@ -75,7 +75,16 @@ def has_phrase(text: str, phrase: str) -> bool:
 
 
 def any_phrase(text: str, phrases) -> bool:
-    return any(has_phrase(text, p) for p in phrases)
+    """Whether any of `phrases` occurs as a whole phrase: one search of their alternation (the same answer as
+    searching each in turn, which cost a quarter of a warm answer's own time)."""
+    return _any_pattern(tuple(phrases)).search(text) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _any_pattern(phrases: tuple[str, ...]) -> re.Pattern:
+    if not phrases:
+        return re.compile(r"(?!)")  # matches nothing, as any() of nothing is False
+    return re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, phrases)) + r")(?![a-z])")
 
 
 @dataclass(frozen=True)
