@@ -65,6 +65,7 @@ class Assistant:
 
             index.embeddings = query_encoder(settings, fallback=passages)
         from .understanding.router import Router, RouteTable, described_thresholds
+        from .understanding.triage import default_triager
 
         queries = index.embeddings  # routes and descriptions are read in the same space as the questions
         cache_dir = Path(settings.data_dir) / "cache"
@@ -79,8 +80,13 @@ class Assistant:
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         router = Router(RouteTable.load(settings.lexicon_dir), queries, cache_dir)
+        triager = default_triager(str(settings.lexicon_dir))
+        if settings.safety_net:
+            from .understanding.safety_net import SafetyNet
+
+            triager = triager.with_net(SafetyNet.load(settings.lexicon_dir, queries, cache_dir))
         chain = AnswerChain(settings, library, retriever, Composer(library, prompts, settings.top_k), generator,
-                            router=router)
+                            triager=triager, router=router)
         if hasattr(queries, "warm"):
             queries.warm()  # the first question pays no start-up cost
         return cls(settings, library, index, chain)
