@@ -263,11 +263,15 @@ class ClinicalReader:
             for p in phrases:
                 targets.append(TargetRule(p, label, pattern=compiled_pattern(p)))
         rules = []
+        # a cue never reaches across a scope-ending word, even one right after it ("i am not - my bum is numb"),
+        # which medspaCy's own TERMINATE rules miss when the terminator is the first word of the scope
+        ends = {w.lower() for r in lex.context if r.category == "TERMINATE" for w in r.pattern.split("|")
+                if " " not in w}
         for r in lex.context:
             rules.append(ConTextRule(r.literal, r.category, pattern=compiled_pattern(r.pattern), direction=r.direction,
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
                                      excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
-                                     on_modifies=_on_modifies(r)))
+                                     on_modifies=_on_modifies(r, ends)))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a matcher left without token patterns
             # every concept's matches are kept, overlapping or not (read() picks the longest per concept), so one
@@ -352,7 +356,7 @@ class _NoTorch(importlib.abc.MetaPathFinder):
         return None
 
 
-def _on_modifies(rule: ContextRuleSpec):
+def _on_modifies(rule: ContextRuleSpec, ends: set[str] | frozenset[str] = frozenset()):
     blockers = {w.lower() for w in rule.not_across}
     needs = {w.lower() for w in rule.needs_before}
 
@@ -361,6 +365,10 @@ def _on_modifies(rule: ContextRuleSpec):
             return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says; but
             # "my grandad is 80" is about the grandad however the two overlap
         if blockers and any(t.lower_ in blockers for t in between):
+            return False
+        gap = target.doc[target.end:modifier.start] if target.end <= modifier.start else \
+            target.doc[modifier.end:target.start]
+        if ends and any(t.lower_ in ends for t in gap):  # strictly between the two ("cross-legged" is one cue)
             return False
         if rule.tight_before is not None and target.end <= modifier.start:
             gap = target.doc[target.end:modifier.start]
