@@ -23,9 +23,9 @@ from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, patte
 if TYPE_CHECKING:
     from spacy.language import Language
 
-DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT"})
+DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "GENERIC"})
 CATEGORIES = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "OTHER_EXPERIENCER", "TRANSIENT", "INTENTIONAL",
-              "CHRONIC", "PSEUDO", "TERMINATE"}
+              "CHRONIC", "GENERIC", "PSEUDO", "TERMINATE"}
 _DECADES = {"fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80, "nineties": 90}
 
 

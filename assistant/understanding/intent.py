@@ -116,15 +116,21 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
 
-    if focus and not named and (f.without or _ANOTHER.search(text)):
+    if focus and not named and (f.without or _ANOTHER.search(text) and not detail_kind(question)):
+        # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
         if len(alternatives) == 1:
             return Plan("howto", alternatives, f, followup=True)
         if len(alternatives) > 1:
             return Plan("clarify", alternatives[:top_k], f, detail_kind(question), followup=True)
     if followup and len(focus) > 1 and (detail_kind(question) or _PRONOUN.search(_DUMMY_IT.sub(" ", text))):
-        # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed
-        return Plan("clarify", focus[:top_k], f, detail_kind(question), followup=True)
+        # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed; unless only
+        # one of them gives that detail ("which hand?" after both standing arches)
+        kind = detail_kind(question)
+        giving = [sid for sid in focus if kind and kind in library.section(sid).details]
+        if len(giving) == 1:
+            return Plan("detail", (giving[0],), f, kind, followup=True)
+        return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
     if _COMPARE.search(text):
         pool = compared(text, f, focus if followup else (), methods, library)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 ORDINARY = "ordinary"
 # the ConText categories that keep a clause from the net; HISTORICAL too, unless the group's bank says otherwise
 IGNORED = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "HYPOTHETICAL", "INTENTIONAL",
-                     "CHRONIC", "HISTORICAL"})
+                     "CHRONIC", "GENERIC", "HISTORICAL"})
 
 
 @dataclass(frozen=True)
