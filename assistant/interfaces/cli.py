@@ -275,6 +275,8 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
         report, moved = build_index(settings, progress=update)
     if moved:
         click.echo(say("index_moved", path=moved), err=True)
+    if report.snapshot_problem:
+        click.echo(say("snapshot_rebuilt", problem=report.snapshot_problem), err=True)
     click.echo(say("ingested", passages=report.passages, embedded=report.embedded, reused=report.reused,
                    seconds=report.seconds))
 

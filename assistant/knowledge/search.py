@@ -24,6 +24,10 @@ class DenseSearch:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def dimension(self) -> int:
+        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+
     def nearest(self, vector, k: int) -> list[DenseHit]:
         import numpy as np
 
