@@ -5,7 +5,6 @@ the corpus (defect 5), a chroma.sqlite3 that makes Chroma's Rust binding panic (
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -40,14 +39,13 @@ def _clear_chroma_cache() -> None:
 
 def test_a_write_that_fails_while_an_article_is_copied_leaves_nothing_in_the_corpus(tmp_path, corpus_copy):
     article = write_article(tmp_path / "new", 600)
-    limit = article.stat().st_size // 2  # every write past half the article fails (EFBIG), as on a full disk
+    blocks = article.stat().st_size // 2 // 512  # every write past half the article fails (EFBIG), as on a full disk
     before = sorted(p.name for p in corpus_copy.iterdir())
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "assistant", "--data-dir", str(tmp_path / "data"), "--corpus-dir", str(corpus_copy),
-         "ingest", str(article)],
-        capture_output=True, text=True, env=env, timeout=300,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+    cmd = [sys.executable, "-m", "assistant", "--data-dir", str(tmp_path / "data"), "--corpus-dir", str(corpus_copy),
+           "ingest", str(article)]
+    proc = subprocess.run(["sh", "-c", f'ulimit -f {blocks} && exec "$@"', "sh", *cmd],  # sh counts 512-byte blocks
+                          capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 1 and one_line(proc.stderr), proc.stderr[-2000:]
     assert "could not copy" in proc.stderr and "nothing of it was added" in proc.stderr
     assert sorted(p.name for p in corpus_copy.iterdir()) == before  # no truncated copy, no partial file

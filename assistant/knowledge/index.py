@@ -96,7 +96,8 @@ class VectorIndex:
         from .snapshot import SnapshotError
 
         name, _ = self.store.active_name()
-        if name is None:
+        path = self.snapshots.path(name) if name is not None else None
+        if name is None or path is None or not path.is_file():  # none to check (client/server mode keeps none)
             return ""
         count, dimension = self.store.shape()
         try:
@@ -106,7 +107,7 @@ class VectorIndex:
             self._search = None
             self.from_snapshot = False
             self.vectors()  # read from Chroma; writes the snapshot again
-            return f"{self.snapshots.path(name)}: {exc}"
+            return f"{path}: {exc}"
         return ""
 
     # -- vectors in memory ----------------------------------------------------------------------
