@@ -112,10 +112,14 @@ def _can_mount_read_only(tmp_path: Path) -> bool:
 
 def _read_only(folder: Path, *cmd: str) -> subprocess.CompletedProcess:
     """Run `cmd` in a mount namespace of its own where `folder` is a read-only bind mount (even root cannot write
-    there); nothing outside that process sees the mount."""
+    there); nothing outside that process sees the mount. Its temporary files (the index's private copy) go beside
+    the folder, inside the test's own."""
     script = f'mount --bind "{folder}" "{folder}" && mount -o remount,ro,bind "{folder}" "{folder}" && exec "$@"'
+    tmp = folder.parent / "tmp"
+    tmp.mkdir(exist_ok=True)
     return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *cmd],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "TMPDIR": str(tmp)})
 
 
 def test_a_read_only_healthy_index_answers_and_ingest_leaves_it_in_place(tmp_path, settings, bot):
