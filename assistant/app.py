@@ -52,7 +52,8 @@ class Assistant:
         library = Library(load_corpus(settings.corpus_dir))
         index = VectorIndex(settings, passages, passage_embeddings=passages)
         expected = index.corpus_hash(library.passages)
-        if not index.load_snapshot(expected):  # else Chroma is opened only when something needs it
+        # the snapshot must hold exactly the corpus's passages; else Chroma is opened only when something needs it
+        if not index.load_snapshot(expected, ids=[p.id for p in library.passages]):
             name, digest = index.active_name()
             if name is None or digest != expected:
                 if not build:
