@@ -161,7 +161,7 @@ class Composer:
 
     @staticmethod
     def _what_it_is(s: Section) -> Passage | None:
-        """The sentence of a method's own introduction that says what the move is (its first non-warning one)."""
+        """The first sentence of a method's own introduction (kind `intro`, never a warning): what the move is."""
         return next((p for p in s.of_kind("intro")), None)
 
     def _howto(self, d: Draft, s: Section) -> None:
@@ -335,7 +335,8 @@ class Composer:
         if f.positions:
             named = [self.p.render(f"wanted_position_{x}") if self.p.has(f"wanted_position_{x}") else x
                      for x in sorted(f.positions)]
-            parts.append(self.p.render("wanted_position", position=f" {self.p.render('wanted_position_or')} ".join(named)))
+            either = f" {self.p.render('wanted_position_or')} "
+            parts.append(self.p.render("wanted_position", position=either.join(named)))
         if "none" in f.equipment:
             parts.append(self.p.render("wanted_no_equipment"))
         elif f.equipment:
