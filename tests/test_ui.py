@@ -128,6 +128,18 @@ def test_out_of_scope_suggestions_in_the_text_become_buttons(bot, ui_text):
     assert "- How do I" not in shown and options[0] in shown
 
 
+@pytest.mark.parametrize("question", ["Is the hug from the front safe?", "How long should I hold the child's pose?",
+                                      "How do I stretch my mid back?"])
+def test_the_articles_answer_opens_the_reply_in_its_own_paragraph(bot, ui_text, question):
+    turn = _turn(bot, question)
+    page = conversation_html([turn], ui_text)
+    body = page.split('<div class="msg bot">', 1)[1]
+    first = re.match(r'<p class="(warn )?lead">(.*?)</p>', body)
+    assert first, body[:200]
+    assert html.escape(turn.reply.citations[0].quote) in first.group(2)
+    assert body.count("lead\">") == 1  # only the opening sentence: the plain line and the detail follow apart
+
+
 def test_each_listed_method_is_a_button_that_asks_for_its_steps(bot, ui_text):
     turn = _turn(bot, "How do I stretch my mid back?")
     reply = turn.reply

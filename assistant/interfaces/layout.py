@@ -14,12 +14,14 @@ def is_warning(line: str) -> bool:
 
 
 def opening(lines: list[str]) -> int:
-    """How many lines open the reply with the article's own answer: those before the first blank line, when the
-    first of them quotes the article (carries a [n]); 0 otherwise (a list, a notice, a reply without quotes)."""
-    if not lines or not _MARKER.search(lines[0]) or _ITEM.match(lines[0]):
-        return 0
-    blank = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
-    return blank
+    """How many lines open the reply with the article's own answer: the quoted lines (each carries a [n]) at its
+    top, up to the first line that is not one (a blank, a line of ours, a list)."""
+    count = 0
+    for line in lines:
+        if not _MARKER.search(line) or _ITEM.match(line):
+            break
+        count += 1
+    return count
 
 
 def listed_item(line: str, options: tuple[str, ...]) -> tuple[int, str, str] | None:

@@ -115,8 +115,10 @@ def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int], listed:
 
     for i, line in enumerate(lines):
         in_lead = i < opening
+        if i == opening:
+            flush(True)  # the opening is its own paragraph, whatever follows it
         if not line.strip():
-            flush(i <= opening)
+            flush(False)
         elif layout.is_warning(line):
             flush(in_lead)
             cls = "warn lead" if in_lead else "warn"
@@ -128,7 +130,7 @@ def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int], listed:
                         f"{esc(title)}</button>{_linked(rest, turn, t, known)}")
         else:
             para.append(_linked(line, turn, t, known))
-    flush(opening == len(lines) > 0)
+    flush(opening == len(lines))
     return "".join(blocks)
 
 
