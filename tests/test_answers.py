@@ -325,3 +325,11 @@ def test_a_how_to_request_that_describes_a_move_gets_its_steps_not_a_list(bot, l
     assert reply.intent == "howto" and reply.focus == ("standing-rotation",)
     assert set(quotes(reply, "warning")) >= {w.text for w in library.section("standing-rotation").warnings}
     assert bot.ask("How do I stretch my mid back?").intent == "which"  # a region still gets the list
+
+
+def test_when_one_method_fits_its_steps_come_with_all_its_warnings_instead_of_a_list(bot, library):
+    reply = bot.ask("Anything for my sacroiliac joints?")
+    assert reply.focus == ("lying-knee-lever",)
+    section = library.section("lying-knee-lever")
+    assert [c.quote for c in reply.citations if c.kind == "step"]
+    assert "".join(quotes(reply, "step")).replace(" ", "") == "".join(p.text for p in section.steps).replace(" ", "")

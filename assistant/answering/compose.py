@@ -130,8 +130,8 @@ class Composer:
         (`cautions_shown`); a general safety answer is made of them, so it always has them."""
         draft = Draft(self.library)
         sections = [self.library.section(s) for s in plan.sections]
-        if plan.intent == "howto":
-            self._howto(draft, sections[0])
+        if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
+            self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
             self._safety(draft, sections[0])
         elif plan.intent in ("safety", "compare") and not sections:
