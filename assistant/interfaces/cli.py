@@ -136,11 +136,23 @@ def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
             body.append("\n\n" + say("emergency_action"), style="bold")
         console.print(Panel(body, title=Text(title, style="bold"), title_align="left",
                             border_style="bold red" if reply.urgent else "yellow", expand=False))
-    else:
+    else:  # laid out as the page lays it out: the article's answer first, warnings marked, listed methods named
+        from .layout import is_warning, listed_item, opening
+
+        lines = reply.answer.splitlines()
+        lead = opening(lines) if reply.status == "answered" else 0
+        listed = reply.options if reply.intent == "which" else ()
         text = Text()
-        for line in reply.answer.splitlines():
-            warned = line.lstrip().startswith("⚠")
-            text.append(line + "\n", style="bold red" if warned else "")
+        for i, line in enumerate(lines):
+            if is_warning(line):
+                text.append(line + "\n", style="bold red")
+            elif listed and (item := listed_item(line, listed)):  # its number picks its steps in `chat`
+                start, title, _ = item
+                text.append(line[:start])
+                text.append(title, style="bold")
+                text.append(line[start + len(title):] + "\n")
+            else:
+                text.append(line + "\n", style="bold" if i < lead else "")
         console.print(text, end="")
     for i, question in enumerate(reply.options, start=1):
         if i == 1:

@@ -61,6 +61,11 @@ _DESCRIBES_ONE = re.compile(r"\bthe (\w+ )?(stretch|move|exercise|position|pose|
                             r" (where|that|with|in which|when|you do|i do|for)\b")
 
 
+# A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
+_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me through\b|\bhow does (it|that|this) "
+                          r"(go|work)\b|\bshow me how\b")
+
+
 def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[str, ...]) -> bool:
     """Whether a question leans on the method in focus: by a pronoun, by asking a detail, or by being short."""
     if named or not focus:
@@ -158,6 +163,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             target = tuple(giving[:1]) or target
         return Plan("detail", target, f, kind, followup=followup)
     describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
+    # "how do I twist my upper body while standing?": a request for the steps of a move it describes, which a
+    # compact list of methods would not answer; a region ("how do I stretch my mid back?") still gets the list
+    describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not _WHICH.search(text) and not f.regions)
     if describes_one and not named and not followup:
         fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods
         return Plan("howto", tuple(fitting[:1]), f)
