@@ -121,7 +121,7 @@ WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own
 def _without_pattern(words: tuple[str, ...]) -> re.Pattern:
     negators = "|".join(map(re.escape, WITHOUT))
     phrases = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-    return re.compile(rf"(?<![a-z])(?:{negators}) (?:a |an |the |my |any )?(?:{phrases})(?![a-z])")
+    return re.compile(rf"(?<![a-z])(?:{negators}) (?:a |an |the |my |any )?(?:{phrases})s?(?![a-z])")  # "no chairs"
 
 
 def without(text: str, tables: tuple[dict[str, tuple[str, ...]], ...]) -> set[str]:

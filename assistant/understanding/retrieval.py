@@ -37,6 +37,7 @@ class Retrieval:
     best_similarity: float  # highest dense cosine similarity: how on-topic the question is
     facets: Facets = field(default_factory=Facets)  # what the question asks for, read once for the whole chain
     vector: list[float] | None = None  # the question's embedding, for routing without a second encode
+    described: str | None = None  # the method the question describes closely enough to be lifted (never named)
 
     def section_ids(self) -> list[str]:
         return [h.section.id for h in self.sections]
@@ -143,15 +144,17 @@ class HybridRetriever(BaseRetriever):
         for sid in named:  # a method named outright is in play even if no passage of it ranked
             if sid not in by_section:
                 by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
+        described = None
         if self.describer is not None and not named:  # "the one where you curl up on your back"
             nearest = self.describer.nearest(vector)
             least, lead, bonus = self.described
             if nearest and nearest[1] >= least and nearest[2] >= lead:
-                hit = by_section.setdefault(nearest[0], SectionHit(self.library.section(nearest[0]), 0.0))
+                described = nearest[0]
+                hit = by_section.setdefault(described, SectionHit(self.library.section(described), 0.0))
                 hit.score += bonus
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
         best = max((h.similarity for h in dense), default=0.0)
-        return Retrieval(question, ranked, fused, best, asked, vector)
+        return Retrieval(question, ranked, fused, best, asked, vector, described)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 k: int | None = None) -> list[LCDocument]:
