@@ -64,7 +64,8 @@ class Assistant:
         library = Library(load_corpus(settings.corpus_dir))
         index = VectorIndex(settings, passages, passage_embeddings=passages)
         expected = index.corpus_hash(library.passages)
-        if not index.load_snapshot(expected):  # else Chroma is opened only when something needs it
+        # the snapshot must hold exactly the corpus's passages; else Chroma is opened only when something needs it
+        if not index.load_snapshot(expected, ids=[p.id for p in library.passages]):
             name, digest = index.active_name()
             if name is None or digest != expected:
                 if not build:
@@ -77,6 +78,7 @@ class Assistant:
 
             index.embeddings = query_encoder(settings, fallback=passages)
         from .understanding.router import Router, RouteTable, described_thresholds
+        from .understanding.triage import default_triager
 
         queries = index.embeddings  # routes and descriptions are read in the same space as the questions
         cache_dir = Path(settings.data_dir) / "cache"
@@ -91,8 +93,13 @@ class Assistant:
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         router = Router(RouteTable.load(settings.lexicon_dir), queries, cache_dir)
+        triager = default_triager(str(settings.lexicon_dir))
+        if settings.safety_net:
+            from .understanding.safety_net import SafetyNet
+
+            triager = triager.with_net(SafetyNet.load(settings.lexicon_dir, queries, cache_dir))
         chain = AnswerChain(settings, library, search, Composer(library, prompts, settings.top_k), generator,
-                            router=router)
+                            triager=triager, router=router)
         if hasattr(queries, "warm"):
             queries.warm()  # the first question pays no start-up cost
         chain.warm()

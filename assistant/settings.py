@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     api_model: str = _doc("Model name the OpenAI-compatible API lists and answers as.", "backstretch")
     feedback_url: str | None = _doc("Database URL for votes, e.g. postgresql+psycopg://user@host/db so that "
                                     "several replicas share them (default: SQLite at <data dir>/feedback.sqlite3).")
+    safety_net: bool = _doc("Also refer a question whose clauses sound like a red flag the lexicon has no words for "
+                            "(lexicon/red_flag_exemplars.yaml); it only ever adds referrals.", True)
     max_history: int = _doc("Most earlier turns of a conversation one question carries (library, page, APIs).",
                             64, gt=0)
     api_max_messages: int = _doc("Most messages one API request may carry.", 64, gt=0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant import Reply
 from assistant.errors import InvalidQuestion
 
-from .conftest import ask_all
+from .conftest import REPO, ask_all
 
 METHOD_IDS = ["knees-to-chest", "childs-pose", "standing-extension", "hand-pressure-extension", "standing-rotation",
               "seated-floor-rotation", "chair-rotation", "lying-knee-lever", "foam-roller", "bed-edge-extension",
@@ -106,7 +108,9 @@ def test_region_question_lists_matching_methods_each_with_where_it_acts_or_its_f
 
 def test_which_move_by_position_respects_the_position(bot, library):
     reply = bot.ask("Which stretches can I do lying down?")
-    assert cited_ids(reply) - {"general"} == {"knees-to-chest", "lying-knee-lever", "foam-roller"}
+    assert set(reply.focus) == {"knees-to-chest", "lying-knee-lever", "foam-roller"}
+    assert all(library.section(s).title in reply.answer for s in reply.focus)
+    assert cited_ids(reply) - {"general"} <= set(reply.focus)
 
 
 def test_partner_question_finds_the_partner_methods(bot):
@@ -244,3 +248,88 @@ def test_a_region_list_quotes_where_each_method_acts(bot, library):
         if where:
             assert any(c.section_id == sid and any(c.quote == p.text for p in library.section(sid).passages
                                                    if p.id in where) for c in reply.citations), sid
+
+
+def _opening(reply: Reply) -> str:
+    """The reply's first line without a warning mark or a list number."""
+    first = reply.answer.splitlines()[0]
+    return re.sub(r"^(⚠ |\d+\. )", "", first)
+
+
+@pytest.mark.parametrize("question", [
+    "How do I use a foam roller on my back?",  # how-to: what the move is
+    "How do I do the knees-to-chest stretch?",  # a method without an introduction opens with its first step
+    "How long should I hold the child's pose?",  # detail: the sentence giving it
+    "Is the hug from behind risky?",  # safety: the method's risk sentence
+    "Is it bad to crack my back a lot?",  # general safety: the article-wide cautions
+    "How do I stretch my mid back?",  # a list: the sentence naming a move for the region
+    "Are there methods where I need a second person?",
+    "Is the chair rotation safer than standing rotation?",  # the article's own comparison
+    "How do I do the technique chiropractors use?",
+])
+def test_an_answer_opens_with_a_cited_span_of_the_article(bot, library, question):
+    reply = bot.ask(question)
+    assert reply.status == "answered"
+    opening = _opening(reply)
+    lead = [c for c in reply.citations if opening == f"{c.quote} [{c.n}]"]
+    assert lead, reply.answer.splitlines()[0]
+    c = lead[0]
+    assert library.source_text(c.source)[c.start:c.end] == c.quote
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("How long should I hold the child's pose?", "Hold this stretch for about 30 seconds"),
+    ("Is the hug from behind risky?", "This maneuver is a little risky for both participants"),
+    ("Is the hug from the front safe?", "Be careful though, because broken ribs"),
+    ("How do I stretch my mid back?", "Rolling on a piece of firm foam"),
+])
+def test_the_opening_sentence_is_the_one_that_answers(bot, question, opening):
+    assert _opening(bot.ask(question)).startswith(opening)
+
+
+def test_a_list_of_methods_is_compact_one_risk_marker_each_and_no_steps(bot, library):
+    from assistant.prompts import Prompts
+
+    p = Prompts.load(REPO / "prompts")
+    markers = {r: p.render(f"which_risk_{r}") for r in ("low", "moderate", "high", "unknown")}
+    for question in ("How do I stretch my mid back?", "Which stretches can I do lying down?",
+                     "Are there methods where I need a second person?", "Which moves help my lower back?"):
+        reply = bot.ask(question)
+        assert reply.intent == "which", question
+        assert not [c for c in reply.citations if c.kind == "step"], question
+        items = [line for line in reply.answer.splitlines() if re.match(r"^\d+\. ", line)]
+        listed = [s for s in reply.focus if any(library.section(s).title in line for line in items)]
+        assert len(items) == len(listed) >= 2, question
+        for sid, line in zip(listed, items, strict=True):
+            section = library.section(sid)
+            assert line.startswith(f"{items.index(line) + 1}. {section.title} ({markers[section.tags.risk]})")
+            assert sum(m in line for m in markers.values()) == 1, line
+        for sid in listed:  # a method's warnings wait for its steps, but one the article calls risky shows why
+            warned = [c for c in reply.citations if c.kind == "warning" and c.section_id == sid]
+            assert len(warned) == (1 if library.section(sid).tags.risk == "high" else 0), (question, sid)
+        assert len(reply.answer) < 2000, question
+
+
+def test_picking_a_listed_method_gives_its_steps_with_all_its_warnings(bot, library):
+    listing = bot.ask("How do I stretch my mid back?")
+    for option, sid in zip(listing.options, listing.focus, strict=True):
+        if sid != "standing-extension":
+            continue
+        reply = bot.ask(option)
+        assert [c.quote for c in reply.citations if c.kind == "step"]
+        assert set(quotes(reply, "warning")) >= {w.text for w in library.section(sid).warnings}
+
+
+def test_a_how_to_request_that_describes_a_move_gets_its_steps_not_a_list(bot, library):
+    reply = bot.ask("How do I twist my upper body while standing to crack my back?")
+    assert reply.intent == "howto" and reply.focus == ("standing-rotation",)
+    assert set(quotes(reply, "warning")) >= {w.text for w in library.section("standing-rotation").warnings}
+    assert bot.ask("How do I stretch my mid back?").intent == "which"  # a region still gets the list
+
+
+def test_when_one_method_fits_its_steps_come_with_all_its_warnings_instead_of_a_list(bot, library):
+    reply = bot.ask("Anything for my sacroiliac joints?")
+    assert reply.focus == ("lying-knee-lever",)
+    section = library.section("lying-knee-lever")
+    assert [c.quote for c in reply.citations if c.kind == "step"]
+    assert "".join(quotes(reply, "step")).replace(" ", "") == "".join(p.text for p in section.steps).replace(" ", "")

@@ -56,3 +56,19 @@ def test_a_missed_budget_exits_non_zero_with_the_failing_line(quick_run):
     else:
         assert quick_run.returncode == 1
         assert f"budget missed: {missed[0]['name']}" in quick_run.stderr
+
+
+def test_the_scale_lines_compare_a_generated_corpus_with_the_article_alone():
+    from assistant.evaluation.bench import BenchReport, big_corpus
+
+    report = BenchReport()
+    big_corpus(report, passages=600, questions=5, progress=lambda _step: None)
+    numbers = report.numbers["big_corpus"]
+    small, big = numbers["article"], numbers["big"]
+    assert (small["passages"], big["passages"]) == (88, 688)
+    assert small["read_passages"] == 88 and big["read_passages"] == 688
+    assert small["from_snapshot"] and big["from_snapshot"] and big["questions"] == 5
+    assert numbers["ratios"]["ask_p50"] == pytest.approx(big["ask_p50_ms"] / small["ask_p50_ms"])
+    assert [c.name for c in report.checks] == [
+        "688 passages: ingest time per passage / 88-passage case", "688 passages: answer p50 / 88-passage case",
+        "688 passages: peak RSS answering / 88-passage case"]

@@ -118,6 +118,21 @@ def test_sources_are_method_titles_and_spans_only_with_verbose(settings, bot):
     assert "  [1] Hug from the front (warning), corpus/000_7984092486e2ea15.txt chars" in verbose.output
 
 
+def test_a_list_prints_its_answer_first_and_each_method_under_the_number_that_asks_for_its_steps(settings, bot):
+    reply = bot.ask("How do I stretch my mid back?")
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(main, ["--data-dir", str(settings.data_dir), "ask",
+                                                             "How do I stretch my mid back?"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == reply.answer.splitlines()[0] and lines[0].endswith("[1]")  # the article's answer first
+    for i, sid in enumerate(reply.focus[:5], start=1):
+        title = bot.library.section(sid).title
+        assert any(line.startswith(f"{i}. {title} (") for line in lines), title
+        assert f"  {i}. How do I do the {title}?" in lines  # typing the number in `chat` asks for its steps
+    steps = [p.text for sid in reply.focus for p in bot.library.section(sid).steps]
+    assert not [s for s in steps if s in result.output]
+
+
 def test_replies_wrap_at_the_terminal_width_between_words(settings, bot):
     result = CliRunner(env={"COLUMNS": "50"}).invoke(main, ["--data-dir", str(settings.data_dir), "ask",
                                                             "How do I use a foam roller?"])

@@ -99,6 +99,19 @@ def test_a_case_is_scored_on_ranking_citations_and_grounding(library, tiny):
     assert score(case, Reply("q", "answered", "", [forged]), library).grounded == 0
 
 
+def test_right_sentence_counts_answers_that_quote_a_sentence_the_case_names(library):
+    from assistant.evaluation.cases import EvalCase
+
+    child = library.section("childs-pose")
+    case = EvalCase("c", ("how do I kneel?",), "howto", ("answered",), cite_any=(child.steps[0].text[:30],))
+    right = score(case, Reply("q", "answered", "", [Citation.of(1, child.steps[0])]), library)
+    wrong = score(case, Reply("q", "answered", "", [Citation.of(1, library.section("foam-roller").steps[0])]), library)
+    refused = score(case, Reply("q", "out_of_scope", ""), library)
+    unnamed = score(EvalCase("d", ("hi",), "howto", ("answered",)), Reply("q", "answered", ""), library)
+    assert summarise([right, wrong, refused, unnamed])["right_sentence"] == pytest.approx(1 / 3)
+    assert summarise([unnamed])["right_sentence"] is None
+
+
 def test_thresholds_are_parsed_strictly_and_shortfalls_named():
     assert parse_thresholds(["grounding=1", "over_referral=0.05"]) == {"grounding": 1.0, "over_referral": 0.05}
     with pytest.raises(Exception, match="METRIC=VALUE"):
@@ -209,7 +222,7 @@ def test_the_terminal_lists_the_failing_cases_under_the_summary(settings, bot, t
     row = next(line for line in shown.output.splitlines() if "t-fail" in line)
     assert "answered foam-roller" in row  # expected, and what it got
     assert "no cited quote contains 'this phrase is not in the article'" in row
-    assert "│ Place the foam roller on the ground, perpendicular" in row  # the first cited quote
+    assert "│ Rolling on a piece of firm foam is a good way" in row  # the first cited quote (what the move is)
     hidden = CliRunner().invoke(main, args + ["--show-failures", "0"], catch_exceptions=False)
     assert "Failing cases" not in hidden.output and "t-fail" not in hidden.output
 

@@ -128,6 +128,34 @@ def test_out_of_scope_suggestions_in_the_text_become_buttons(bot, ui_text):
     assert "- How do I" not in shown and options[0] in shown
 
 
+@pytest.mark.parametrize("question", ["Is the hug from the front safe?", "How long should I hold the child's pose?",
+                                      "How do I stretch my mid back?"])
+def test_the_articles_answer_opens_the_reply_in_its_own_paragraph(bot, ui_text, question):
+    turn = _turn(bot, question)
+    page = conversation_html([turn], ui_text)
+    body = page.split('<div class="msg bot">', 1)[1]
+    first = re.match(r'<p class="(warn )?lead">(.*?)</p>', body)
+    assert first, body[:200]
+    assert html.escape(turn.reply.citations[0].quote) in first.group(2)
+    assert body.count("lead\">") == 1  # only the opening sentence: the plain line and the detail follow apart
+
+
+def test_each_listed_method_is_a_button_that_asks_for_its_steps(bot, ui_text):
+    turn = _turn(bot, "How do I stretch my mid back?")
+    reply = turn.reply
+    page = conversation_html([turn], ui_text)
+    items = [line for line in reply.answer.splitlines() if re.match(r"^\d+\. ", line)]
+    assert len(items) >= 3
+    for i, sid in enumerate(reply.focus[:len(items)]):
+        title = bot.library.section(sid).title
+        button = f'<button type="button" class="option item-open" data-q="{html.escape(reply.options[i])}">'
+        assert f"{i + 1}. {button}{html.escape(title)}</button>" in page
+    assert page.count('class="option"') == len(reply.options)  # the offered questions stay as buttons too
+    steps = [p.text for sid in reply.focus for p in bot.library.section(sid).steps]
+    chat = re.sub(r'data-copy="[^"]*"', "", page.split('<details class="reply-sources">')[0])
+    assert not [s for s in steps if html.escape(s) in chat]
+
+
 def test_method_browser_has_an_index_ask_buttons_and_its_own_cautions_heading(bot, ui_text):
     page = methods_html(bot.library.sections, bot.library.general, ui_text)
     assert page.count('<div class="method" id="method-') == 13 and page.count('class="ask"') == 13
@@ -320,6 +348,36 @@ def test_a_citation_click_highlights_its_card_and_an_earlier_replys_sources_come
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert "\\" not in copied and copied.startswith(roller.answer.split("\n")[0])
     assert "Sources:" in copied and roller.citations[-1].quote in copied
+
+
+@pytest.mark.browser
+def test_hovering_a_citation_highlights_its_card(open_page, bot):
+    page = open_page()
+    reply = bot.ask("Is the hug from the front safe?")
+    ask(page, "Is the hug from the front safe?")
+    for c in reply.citations[:3]:
+        page.locator(f"#chat a.cite[data-n='{c.n}']").first.hover()
+        lit = page.locator("#sources .source.lit")
+        assert lit.count() == 1 and lit.get_attribute("data-n") == str(c.n) and c.quote in lit.inner_text()
+        assert page.locator("#chat a.cite.lit").inner_text() == f"[{c.n}]"
+
+
+@pytest.mark.browser
+def test_the_page_shows_a_compact_list_whose_methods_open_their_steps(open_page, bot):
+    page = open_page()
+    listing = bot.ask("How do I stretch my mid back?")
+    ask(page, "How do I stretch my mid back?")
+    turn = last_turn(page)
+    opener = turn.locator("button.item-open")
+    assert opener.count() == min(len(listing.focus), 5)
+    shown = turn.locator(".msg.bot").inner_text()  # on a wide screen the folded sources are not shown here
+    steps = [p.text for sid in listing.focus for p in bot.library.section(sid).steps]
+    assert "1. " in shown and not [s for s in steps if s in shown]
+    opener.first.click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .tools').length > 1", timeout=90_000)
+    shown = last_turn(page).inner_text()
+    section = bot.library.section(listing.focus[0])
+    assert all(p.text in shown for p in section.steps) and all(w.text in shown for w in section.warnings)
 
 
 @pytest.mark.browser

@@ -130,8 +130,8 @@ class Composer:
         (`cautions_shown`); a general safety answer is made of them, so it always has them."""
         draft = Draft(self.library)
         sections = [self.library.section(s) for s in plan.sections]
-        if plan.intent == "howto":
-            self._howto(draft, sections[0])
+        if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
+            self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
             self._safety(draft, sections[0])
         elif plan.intent in ("safety", "compare") and not sections:
@@ -149,16 +149,34 @@ class Composer:
     def _text_of(self, source: str) -> str:
         return self.library.source_text(source)
 
+    def _line(self, d: Draft, span: _Span) -> None:
+        """One quoted span on its own line, a warning with its mark."""
+        quote, n = d.cite(span)
+        d.add(self.p.render("warning_line" if span.first.kind == "warning" else "intro_line", quote=quote, n=n))
+
+    def _lead(self, d: Draft, passages: list[Passage]) -> None:
+        """The direct answer that opens a reply: one or two of the article's own sentences, each cited."""
+        for p in passages:
+            self._line(d, _Span([p]))
+
+    @staticmethod
+    def _what_it_is(s: Section) -> Passage | None:
+        """The first sentence of a method's own introduction (kind `intro`, never a warning): what the move is."""
+        return next((p for p in s.of_kind("intro")), None)
+
     def _howto(self, d: Draft, s: Section) -> None:
-        if s.professional_only:
+        if s.professional_only:  # the article's own sentence that it is for professionals comes first
+            parts = spans(s.passages, self._text_of)
+            self._line(d, parts[0])
             d.add(self.p.render("professional_only", title=s.title))
-            for span in spans(s.passages, self._text_of):
-                quote, n = d.cite(span)
-                d.add(self.p.render("warning_line" if span.first.kind == "warning" else "intro_line", quote=quote, n=n))
+            for span in parts[1:]:
+                self._line(d, span)
             return
-        d.add(self.p.render("howto_intro", title=s.title))
-        d.add()
-        d.add(self.p.render("steps_header"))
+        lead = self._what_it_is(s)
+        if lead is not None:  # what the move is, then how; a method without an introduction opens with its steps
+            self._lead(d, [lead])
+            d.add()
+            d.add(self.p.render("howto_intro", title=s.title))
         for i, span in enumerate(spans(s.steps, self._text_of), start=1):
             quote, n = d.cite(span)
             d.add(self.p.render("step_line", i=i, quote=quote, n=n))
@@ -197,17 +215,28 @@ class Composer:
             quote, n = d.cite(span)
             d.add(self.p.render("warning_line", quote=quote, n=n))
 
-    def _safety(self, d: Draft, s: Section) -> None:
-        d.add(self.p.render("safety_intro", title=s.title))
-        risk = f"risk_{s.tags.risk}"
-        d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
+    def _safety(self, d: Draft, s: Section, header: bool = False) -> None:
+        """The method's risk in the article's words: its first warning leads (else its sentence on risk, else what
+        it is), then the plain line on how risky the article makes it, then the rest. All its warnings are shown.
+        `header` names the method first (a comparison, which has several)."""
         about = [p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)]
         if not about and not s.warnings:  # nothing on risk: say which move this is, in the article's words
             about = s.of_kind("intro")
+        lead = (s.warnings or about)[:1]
+        if header:
+            d.add(self.p.render("safety_intro", title=s.title))
+        else:
+            self._lead(d, lead)
+        risk = f"risk_{s.tags.risk}"
+        d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
         for span in spans(about, self._text_of):
-            quote, n = d.cite(span)
-            d.add(self.p.render("intro_line", quote=quote, n=n))
-        self._warnings(d, s, header=False)
+            if header or span.first not in lead:
+                self._line(d, span)
+        if header or not s.warnings:
+            self._warnings(d, s, header=False)
+        else:
+            for span in spans(s.warnings[1:], self._text_of):
+                self._line(d, span)
 
     def _compare(self, d: Draft, sections: list[Section]) -> None:
         """The article's own comparative sentences first; where it compares none of the pair, it says so. Then each
@@ -216,23 +245,23 @@ class Composer:
         for i, a in enumerate(sections):
             for b in sections[i + 1:]:
                 said += [p for p in self.library.comparisons_of(a, b) if p not in said]
-        titles = self.p.render("wanted_join").join(s.title for s in sections)
-        if said:
+        titles = self._join(s.title for s in sections)
+        if said:  # the article's own comparison is the direct answer
+            self._lead(d, sorted(said, key=lambda p: p.start))
             d.add(self.p.render("compare_said", titles=titles))
-            for p in sorted(said, key=lambda p: p.start):
-                quote, n = d.cite(_Span([p]))
-                d.add(self.p.render("intro_line", quote=quote, n=n))
         else:
             d.add(self.p.render("compare_not_said", titles=titles))
         for s in sections:
             d.add()
-            self._safety(d, s)
+            self._safety(d, s, header=True)
+
+    def _join(self, words) -> str:
+        return f" {self.p.render('wanted_join')} ".join(words)
 
     def _safety_general(self, d: Draft, plan: Plan, r: Retrieval) -> None:
-        d.add(self.p.render("safety_general_intro"))
+        # the article-wide cautions are the direct answer, then what it says on the methods nearest the question
         for span in spans([c for g in self.library.general for c in g.warnings], self._text_of):
-            quote, n = d.cite(span)
-            d.add(self.p.render("warning_line", quote=quote, n=n))
+            self._line(d, span)
         related = []
         for hit in r.sections:
             s = hit.section
@@ -250,51 +279,85 @@ class Composer:
                 d.add(self.p.render("warning_of_line", mark=mark, title=w.section_title, quote=quote, n=n))
 
     def _which(self, d: Draft, plan: Plan, sections: list[Section]) -> None:
+        """A compact list: each method's name, its risk as the sidecar gives it, and one sentence on what it is (where
+        it acts, for a region), never its steps; its steps and all its warnings come when it is picked. The list opens
+        with the sentence of the gentlest listed method that introduces it, as the direct answer. A method the article
+        itself calls risky also shows the article's first warning for it."""
         wanted = self._wanted(plan)
         shown, rest = sections[:self.top_k], sections[self.top_k:]
-        if plan.matched:
-            d.add(self.p.render("which_intro", count=len(sections), wanted=wanted))
-        else:
-            d.add(self.p.render("which_none", wanted=wanted))
-        for i, s in enumerate(shown, start=1):
+        lines = {s.id: self._one_line(s, bool(plan.facets.regions)) for s in shown}
+        lead = self._which_lead(shown, lines)
+        if lead is not None:
+            self._lead(d, [lead])
             d.add()
-            # asked for a region: the method's own sentence on where it acts says why it is listed
-            where = [p for p in s.passages if p.id in s.details.get("where", ())] if plan.facets.regions else []
-            first = _Span(where[:1]) if where else spans(s.steps or s.passages, self._text_of)[0]
-            quote, n = d.cite(first)
-            d.add(self.p.render("which_item", i=i, title=s.title, quote=quote, n=n))
-            for span in spans(s.warnings, self._text_of):
-                quote, n = d.cite(span)
+        intro = ("which_intro_one" if len(sections) == 1 else "which_intro") if plan.matched else "which_none"
+        d.add(self.p.render(intro, count=len(sections), wanted=wanted))
+        for i, s in enumerate(shown, start=1):
+            risk = f"which_risk_{s.tags.risk}"
+            risk = self.p.render(risk if self.p.has(risk) else "which_risk_unknown")
+            line = lines[s.id]
+            if line is None:
+                d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
+                                    description=s.describes[0] if s.describes else ""))
+            else:
+                quote, n = d.cite(_Span([line]))
+                name = "which_item_above" if line is lead else "which_item"
+                d.add(self.p.render(name, i=i, title=s.title, risk=risk, quote=quote, n=n))
+            if s.tags.risk == "high" and s.warnings:
+                quote, n = d.cite(_Span(s.warnings[:1]))
                 d.add(self.p.render("which_warning", quote=quote, n=n))
         d.add()
         if rest:
             d.add(self.p.render("which_rest", titles=", ".join(s.title for s in rest)))
         d.add(self.p.render("which_more"))
 
+    def _one_line(self, s: Section, region: bool) -> Passage | None:
+        """What a listed method is, in one of the article's sentences that is not a step or a warning: for a region,
+        its sentence on where it acts (tagged `where` in the sidecar) before its introduction; otherwise the other
+        way round."""
+        where = [p for p in s.passages if p.id in s.details.get("where", ()) and p.kind in ("intro", "tip")]
+        intro = s.of_kind("intro")
+        found = (where + intro) if region else (intro + where)
+        return found[0] if found else None
+
+    @staticmethod
+    def _which_lead(shown: list[Section], lines: dict[str, Passage | None]) -> Passage | None:
+        """The list's opening sentence: the line of the lowest-risk method (in the list's order) that introduces
+        the move (an intro sentence names it); else the first line there is."""
+        order = {"low": 0, "moderate": 1, "high": 2}
+        ranked = sorted(range(len(shown)), key=lambda i: (order.get(shown[i].tags.risk, 3), i))
+        found = [line for i in ranked if (line := lines[shown[i].id]) is not None]
+        return next((p for p in found if p.kind == "intro"), found[0] if found else None)
+
     def _wanted(self, plan: Plan) -> str:
         f = plan.facets
         parts = [self.p.render(f"wanted_region_{r}") for r in sorted(f.regions)]
-        parts += [self.p.render("wanted_position", position=" or ".join(sorted(f.positions)))] if f.positions else []
+        if f.positions:
+            named = [self.p.render(f"wanted_position_{x}") if self.p.has(f"wanted_position_{x}") else x
+                     for x in sorted(f.positions)]
+            either = f" {self.p.render('wanted_position_or')} "
+            parts.append(self.p.render("wanted_position", position=either.join(named)))
         if "none" in f.equipment:
             parts.append(self.p.render("wanted_no_equipment"))
         elif f.equipment:
             parts.append(self.p.render("wanted_equipment", equipment=" or ".join(sorted(f.equipment))))
         if f.partner is not None:
             parts.append(self.p.render("wanted_partner" if f.partner else "wanted_alone"))
-        return self.p.render("wanted_join").join(parts) if parts else self.p.render("wanted_any")
+        return self._join(parts) if parts else self.p.render("wanted_any")
 
     def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
         """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
         it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""
         by_id = {p.id: p for p in s.passages}
         chosen = [by_id[i] for i in s.details.get(kind, ()) if i in by_id] if kind else []
-        if chosen:
+        if chosen:  # the tagged sentences are the direct answer
+            self._lead(d, sorted(chosen, key=lambda p: p.start))
             d.add(self.p.render("detail_intro", title=s.title))
-        else:
+        else:  # that the article does not say is the direct answer; then what it does say
             d.add(self.p.render("detail_missing", title=s.title, what=missing_phrase(kind) if kind else "that"))
             given = list(dict.fromkeys(i for ids in s.details.values() for i in ids))
             chosen = [by_id[i] for i in given if i in by_id and by_id[i].kind != "warning"][:3] or s.steps[:2]
-        for p in sorted(chosen, key=lambda p: p.start):
-            quote, n = d.cite(_Span([p]))
-            d.add(self.p.render("detail_line", quote=quote, n=n))
+            for p in sorted(chosen, key=lambda p: p.start):
+                quote, n = d.cite(_Span([p]))
+                d.add(self.p.render("detail_line", quote=quote, n=n))
         self._warnings(d, s)

@@ -310,3 +310,46 @@ def run(settings: Settings, bot, config: BenchConfig, progress=print) -> BenchRe
         if n == str(max(config.clients)):
             report.check(f"{n} clients: p95 / single-client p50", load["p95_ms"] / single, 10, "x", note)
     return report
+
+
+BIG_PASSAGES = 100_000
+
+
+def big_corpus(report: BenchReport, passages: int = BIG_PASSAGES, questions: int = 40, progress=print) -> None:
+    """`bench --big`: the shipped article alone (88 passages) and with a generated article of `passages` more, each
+    ingested from empty and answered in fresh processes with the stand-in embedder (the same for both sizes, so the
+    ratios measure size, not the model); ingest time per passage, answer p50 and peak RSS as ratios."""
+    import json
+
+    from ..settings import REPO_ROOT
+    from .big_corpus import corpus_with
+
+    asked = questions_from_evals(REPO_ROOT / "evals")[:questions]
+    cases = {}
+    with tempfile.TemporaryDirectory(prefix="bench-big-") as tmp:
+        (Path(tmp) / "questions.json").write_text(json.dumps(asked), encoding="utf-8")
+        for name, extra in (("article", 0), ("big", passages)):
+            progress(f"scale: {name} ({extra} generated passages): ingest, then answers in a fresh process")
+            folder = Path(tmp) / name
+            corpus_with(folder, extra)
+            case = {}
+            for step in (["ingest", str(folder)], ["answer", str(folder), str(Path(tmp) / "questions.json")]):
+                out = subprocess.run([sys.executable, "-m", "assistant.evaluation.big_corpus", *step],
+                                     capture_output=True, text=True, check=True, timeout=3600,
+                                     env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                case.update(json.loads(out.stdout.strip().splitlines()[-1]))
+            cases[name] = case
+            shutil.rmtree(folder, ignore_errors=True)
+    small, big = cases["article"], cases["big"]
+    ratios = {"ingest_s_per_passage": (big["ingest_s"] / big["passages"]) / (small["ingest_s"] / small["passages"]),
+              "ask_p50": big["ask_p50_ms"] / small["ask_p50_ms"], "peak_rss": big["peak_rss_mb"] / small["peak_rss_mb"]}
+    report.numbers["big_corpus"] = {"article": small, "big": big, "ratios": ratios}
+    size = f"{big['passages']:,} passages"
+    report.check(f"{size}: ingest time per passage / {small['passages']}-passage case", ratios["ingest_s_per_passage"],
+                 1.0, "x", f"{big['passages_per_s']:.0f} passages/s ({big['ingest_s']:.0f} s) against "
+                 f"{small['passages_per_s']:.0f}/s; read back in pages in {big['read_s']:.1f} s")
+    report.check(f"{size}: answer p50 / {small['passages']}-passage case", ratios["ask_p50"], 20.0, "x",
+                 f"p50 {big['ask_p50_ms']:.0f} ms against {small['ask_p50_ms']:.0f} ms, {big['answered']} of "
+                 f"{big['questions']} answered; loaded in {big['load_s']:.1f} s")
+    report.check(f"{size}: peak RSS answering / {small['passages']}-passage case", ratios["peak_rss"], 4.0, "x",
+                 f"{big['peak_rss_mb']:.0f} MB against {small['peak_rss_mb']:.0f} MB, vectors from the snapshot")

@@ -213,6 +213,10 @@ def summarise(results: list[CaseResult]) -> dict[str, float | None]:
         "citation_precision": _mean([r.citation_precision for r in results]),
         "citation_recall": _mean([r.citation_recall for r in results]),
         "must_cite_recall": sum(r.must_cite_found for r in results) / wanted_cite if wanted_cite else None,
+        # answerable cases that name the sentences answering them (cite_any): answered, quoting one of them
+        "right_sentence": _share([r.status == "answered" and any(p in c.quote for p in r.case.cite_any
+                                                                 for c in r.reply.citations)
+                                  for r in answerable if r.case.cite_any]),
         "must_warn_recall": sum(r.must_warn_found for r in results) / wanted_warn if wanted_warn else None,
         "grounding": sum(r.grounded for r in results) / citations if citations else None,
         "latency_p50_ms": _percentile(latencies, 0.5),

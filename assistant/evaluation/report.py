@@ -11,7 +11,7 @@ from .metrics import JUDGE_METRICS, LOWER_IS_BETTER
 
 PERCENT = {"passed", "status_accuracy", "referral_recall", "emergency_recall", "out_of_scope_recall", "over_referral",
            "hit_at_k", "mrr", "ndcg_at_k", "citation_precision", "citation_recall", "must_cite_recall",
-           "must_warn_recall", "grounding", "fallback_rate"}
+           "right_sentence", "must_warn_recall", "grounding", "fallback_rate"}
 
 
 def fmt(name: str, value: float | None) -> str:

@@ -144,11 +144,23 @@ def _print_reply(reply, as_json: bool, verbose: bool = False) -> None:
             body.append("\n\n" + say("emergency_action"), style="bold")
         console.print(Panel(body, title=Text(title, style="bold"), title_align="left",
                             border_style="bold red" if reply.urgent else "yellow", expand=False))
-    else:
+    else:  # laid out as the page lays it out: the article's answer first, warnings marked, listed methods named
+        from .layout import is_warning, listed_item, opening
+
+        lines = reply.answer.splitlines()
+        lead = opening(lines) if reply.status == "answered" else 0
+        listed = reply.options if reply.intent == "which" else ()
         text = Text()
-        for line in reply.answer.splitlines():
-            warned = line.lstrip().startswith("⚠")
-            text.append(line + "\n", style="bold red" if warned else "")
+        for i, line in enumerate(lines):
+            if is_warning(line):
+                text.append(line + "\n", style="bold red")
+            elif listed and (item := listed_item(line, listed)):  # its number picks its steps in `chat`
+                start, title, _ = item
+                text.append(line[:start])
+                text.append(title, style="bold")
+                text.append(line[start + len(title):] + "\n")
+            else:
+                text.append(line + "\n", style="bold" if i < lead else "")
         console.print(text, end="")
     for i, question in enumerate(reply.options, start=1):
         if i == 1:
@@ -283,6 +295,8 @@ def ingest(settings: Settings, paths: tuple[Path, ...]) -> None:
         report, moved = build_index(settings, progress=update)
     if moved:
         click.echo(say("index_moved", path=moved), err=True)
+    if report.snapshot_problem:
+        click.echo(say("snapshot_rebuilt", problem=report.snapshot_problem), err=True)
     click.echo(say("ingested", passages=report.passages, embedded=report.embedded, reused=report.reused,
                    seconds=report.seconds))
 
@@ -444,15 +458,20 @@ def _import_set(import_from: tuple[str, str], out: Path, known: list) -> tuple[l
 @click.option("--quick", is_flag=True, help="A tiny configuration (seconds, not minutes): checks that bench runs.")
 @click.option("--clients", help="Concurrent client counts, comma-separated (default 16,32).")
 @click.option("--duration", type=float, help="Seconds of load per client count (default 30).")
+@click.option("--big", is_flag=True, help="Also the scale lines: ingest and answers at 100,000 generated passages "
+              "against the article alone (minutes).")
+@click.option("--big-passages", type=click.IntRange(1, 2_000_000), default=100_000, show_default=True,
+              help="Generated passages for --big.")
 @click.pass_obj
-def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, duration: float | None) -> None:
+def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, duration: float | None, big: bool,
+          big_passages: int) -> None:
     """Measure latency, start-up, ingest, memory and concurrent users against their budgets."""
     from dataclasses import replace
 
     from rich.console import Console
     from rich.table import Table
 
-    from ..evaluation.bench import BenchConfig, run
+    from ..evaluation.bench import BenchConfig, big_corpus, run
 
     config = BenchConfig.quick() if quick else BenchConfig()
     try:
@@ -464,7 +483,12 @@ def bench(settings: Settings, as_json: bool, quick: bool, clients: str | None, d
         config = replace(config, duration=duration)
     bot = _load(settings)
     err = Console(stderr=True)
-    report = run(settings, bot, config, progress=lambda step: err.print(say("bench_step", step=step), markup=False))
+    def step(text: str) -> None:
+        err.print(say("bench_step", step=text), markup=False)
+
+    report = run(settings, bot, config, progress=step)
+    if big:
+        big_corpus(report, big_passages, progress=step)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

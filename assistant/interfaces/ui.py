@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import BackstretchError, InvalidQuestion
 from ..prompts import texts as load_texts
 from ..records import Citation, Reply, Section
+from . import layout
 from .conversation import Replayer
 from .feedback import FeedbackStore
 
@@ -98,24 +99,38 @@ def _linked(line: str, turn: Turn, t: dict, known: set[int]) -> str:
     return "".join(out)
 
 
-def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int]) -> str:
+def _answer_html(lines: list[str], turn: Turn, t: dict, known: set[int], listed: tuple[str, ...] = (),
+                 lead: bool = False) -> str:
+    """The answer's lines as paragraphs, warnings apart. With `lead`, the opening lines (the article's own answer)
+    are marked as such; with `listed` (a list's offered questions), each listed method's name is a button that
+    asks for its steps."""
     blocks: list[str] = []
     para: list[str] = []
+    opening = layout.opening(lines) if lead else 0
 
-    def flush():
+    def flush(in_lead: bool) -> None:
         if para:
-            blocks.append("<p>" + "<br>".join(para) + "</p>")
+            blocks.append(("<p class=\"lead\">" if in_lead else "<p>") + "<br>".join(para) + "</p>")
             para.clear()
 
-    for line in lines:
+    for i, line in enumerate(lines):
+        in_lead = i < opening
+        if i == opening:
+            flush(True)  # the opening is its own paragraph, whatever follows it
         if not line.strip():
-            flush()
-        elif line.lstrip().startswith("⚠"):
-            flush()
-            blocks.append(f'<p class="warn">{_linked(line, turn, t, known)}</p>')
+            flush(False)
+        elif layout.is_warning(line):
+            flush(in_lead)
+            cls = "warn lead" if in_lead else "warn"
+            blocks.append(f'<p class="{cls}">{_linked(line, turn, t, known)}</p>')
+        elif listed and (item := layout.listed_item(line, listed)):
+            end, title, question = item
+            rest = line[end + len(title):]
+            para.append(f'{esc(line[:end])}<button type="button" class="option item-open" data-q="{esc(question)}">'
+                        f"{esc(title)}</button>{_linked(rest, turn, t, known)}")
         else:
             para.append(_linked(line, turn, t, known))
-    flush()
+    flush(opening == len(lines))
     return "".join(blocks)
 
 
@@ -169,7 +184,8 @@ def _reply_html(turn: Turn, t: dict, moved_notice: bool) -> str:
             body += f'<p class="model-notice"><em>{esc(reply.notice)}</em></p>'
         if reply.status == "out_of_scope":
             body += f'<p class="status-title">{esc(t["out_of_scope_title"])}</p>'
-        body += _answer_html(lines, turn, t, known)
+        body += _answer_html(lines, turn, t, known, listed=reply.options if reply.intent == "which" else (),
+                             lead=reply.status == "answered")
         if options:
             buttons = "".join(f'<li><button type="button" class="option" data-q="{esc(q)}">{esc(q)}</button></li>'
                               for q in options)

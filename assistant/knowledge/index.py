@@ -4,7 +4,9 @@ the in-memory dense search (one module each), plus the query encoder exported be
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from ..errors import IndexUnavailable
 from ..records import Document, Passage
 from ..settings import Settings
 from .search import DenseHit, DenseSearch
@@ -85,7 +87,28 @@ class VectorIndex:
             self._search = None
             self.from_snapshot = False
         ensure_exported(self.settings, self.passage_embeddings)
-        return report
+        problem = self.check_snapshot()
+        return replace(report, snapshot_problem=problem) if problem else report
+
+    def check_snapshot(self) -> str:
+        """Hold the snapshot of the collection in use against the collection (its passages' number, their vectors'
+        dimension, finite non-zero vectors); a bad one is written anew from Chroma. What was wrong, or ""."""
+        from .snapshot import SnapshotError
+
+        name, _ = self.store.active_name()
+        path = self.snapshots.path(name) if name is not None else None
+        if name is None or path is None or not path.is_file():  # none to check (client/server mode keeps none)
+            return ""
+        count, dimension = self.store.shape()
+        try:
+            self.snapshots.read(name, count=count, dimension=dimension)
+        except SnapshotError as exc:
+            self.snapshots.drop(name)
+            self._search = None
+            self.from_snapshot = False
+            self.vectors()  # read from Chroma; writes the snapshot again
+            return f"{path}: {exc}"
+        return ""
 
     # -- vectors in memory ----------------------------------------------------------------------
     def vectors(self):
@@ -100,11 +123,12 @@ class VectorIndex:
             self.snapshots.write(name, ids, matrix)
         return self._search.ids, self._search.matrix
 
-    def load_snapshot(self, digest: str) -> bool:
-        """Take the vectors of the collection for `digest` from its snapshot, without opening Chroma.
+    def load_snapshot(self, digest: str, ids: list[str] | None = None) -> bool:
+        """Take the vectors of the collection for `digest` from its snapshot, without opening Chroma; `ids` are the
+        corpus's passages, which the snapshot must hold exactly.
 
         False when there is no usable snapshot (then the caller goes through Chroma, which writes one)."""
-        got = self.snapshots.load(f"{self.settings.collection}-{digest}")
+        got = self.snapshots.load(f"{self.settings.collection}-{digest}", ids=ids)
         if got is None:
             return False
         self._search = DenseSearch(*got)
@@ -121,7 +145,29 @@ class VectorIndex:
         assert self._search is not None
         if not len(self._search):
             return []
+        if len(vector) != self._search.dimension:
+            self._mismatch(len(vector))
         return self._search.nearest(vector, k)
+
+    def _mismatch(self, dimension: int) -> None:
+        """A question's vector and the vectors in memory differ in dimension. From the snapshot: the snapshot is
+        wrong, so it is dropped and the vectors read from Chroma (which writes it anew). From Chroma: the index
+        was built by another model than the one embedding questions, which only ingest can mend."""
+        held = self._search.dimension if self._search is not None else 0
+        if self.from_snapshot:
+            name, _ = self.store.active_name()
+            log.warning("ignoring the index snapshot of %s: vectors of %d dimensions, questions have %d",
+                        name, held, dimension)
+            if name is not None:
+                self.snapshots.drop(name)
+            self._search = None
+            self.from_snapshot = False
+            self.vectors()
+            assert self._search is not None
+            held = self._search.dimension
+        if held != dimension:
+            raise IndexUnavailable(f"the index at {self.where} holds vectors of {held} dimensions but questions "
+                                   f"are embedded in {dimension}; run `backstretch ingest` to rebuild it")
 
     def query_chroma(self, text: str, k: int) -> list[DenseHit]:
         """The same search through Chroma's own query API (used to check the in-memory search agrees)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -24,12 +25,28 @@ def add_documents(settings: Settings, paths: list[Path]) -> list[str]:
     for path in paths:
         if (corpus / path.name).exists() and (corpus / path.name).read_bytes() != path.read_bytes():
             raise CorpusError(f"{corpus / path.name} already exists with other content; rename the new file")
-    for path in paths:
-        shutil.copyfile(path, corpus / path.name)
+    for path in paths:  # the sidecar first: an article is read (and indexed) as soon as it is in the folder
         if sidecar_path(path).exists():
-            shutil.copyfile(sidecar_path(path), corpus / sidecar_path(path).name)
+            copy_atomically(sidecar_path(path), corpus / sidecar_path(path).name)
+        copy_atomically(path, corpus / path.name)
         added.append(path.name)
     return added
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy to a hidden partial file beside the target, flushed to disk, then rename it over the target: the
+    corpus holds the whole file or none of it (a failed write leaves nothing that ingest would index)."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with open(source, "rb") as src, open(partial, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CorpusError(f"could not copy {source} to {target.parent} ({exc.strerror or exc}); nothing of it "
+                          "was added") from None
 
 
 def build_index(settings: Settings, progress: Progress | None = None) -> tuple[IngestReport, str | None]:

@@ -24,11 +24,22 @@ class DenseSearch:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def dimension(self) -> int:
+        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+
     def nearest(self, vector, k: int) -> list[DenseHit]:
         import numpy as np
 
         if not self.ids:
             return []
         sims = self.matrix @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-sims)[: min(k, len(self.ids))]
+        k = min(k, len(self.ids))
+        if k <= 0:
+            return []
+        if k < len(self.ids):  # the k best first (linear), then only they are sorted: not all 100,000
+            best = np.argpartition(-sims, k - 1)[:k]
+            top = best[np.argsort(-sims[best], kind="stable")]
+        else:
+            top = np.argsort(-sims, kind="stable")
         return [DenseHit(self.ids[i], float(sims[i])) for i in top]

@@ -29,30 +29,55 @@ class Snapshots:
     def path(self, name: str) -> Path | None:
         return self.folder / f"{name}.npz" if self.folder else None
 
-    def load(self, name: str):
+    def load(self, name: str, ids: list[str] | None = None):
         """(passage ids, float32 matrix) from the snapshot of collection `name`, or None when there is no usable
-        one. A damaged snapshot is only a slower start: it is dropped with a warning and Chroma writes it anew."""
+        one. A bad snapshot is only a slower start: it is dropped with a warning and Chroma writes it anew.
+
+        `ids`, when given, are the passages the collection holds (the corpus's): the snapshot must hold exactly
+        those."""
+        try:
+            return self.read(name, ids=ids)
+        except SnapshotError as exc:
+            log.warning("ignoring the index snapshot %s: %s", self.path(name), exc)
+            self.drop(name)
+            return None
+
+    def read(self, name: str, *, ids: list[str] | None = None, count: int | None = None,
+             dimension: int | None = None):
+        """(passage ids, matrix) of the snapshot, None when there is none; SnapshotError when it is unreadable,
+        holds other passages than `ids` or another number than `count`, vectors of another `dimension`, or
+        vectors that are not finite or have no length."""
         path = self.path(name)
         if path is None or not path.is_file():
             return None
-        try:
-            import numpy as np
+        import numpy as np
 
+        try:
             with np.load(path, allow_pickle=False) as data:
-                ids = [str(i) for i in data["ids"]]
+                found = [str(i) for i in data["ids"]]
                 matrix = np.asarray(data["vectors"], dtype=np.float32)
-            if matrix.ndim != 2 or matrix.shape[0] != len(ids):
-                raise ValueError(f"{matrix.shape[0]} vectors for {len(ids)} ids")
-        except Exception as exc:
-            log.warning("ignoring the index snapshot %s: %s", path, _one_line(exc))
-            path.unlink(missing_ok=True)
-            return None
-        return ids, matrix
+        except Exception as exc:  # numpy raises many types for a damaged file
+            raise SnapshotError(f"unreadable ({_one_line(exc)})") from None
+        if matrix.ndim != 2 or matrix.shape[0] != len(found):
+            raise SnapshotError(f"{matrix.shape[0] if matrix.ndim else 0} vectors for {len(found)} ids")
+        if len(set(found)) != len(found):
+            raise SnapshotError("the same passage twice")
+        if count is not None and len(found) != count:
+            raise SnapshotError(f"{len(found)} passages where the index holds {count}")
+        if ids is not None and (len(found) != len(ids) or set(found) != set(ids)):
+            raise SnapshotError(f"{len(found)} passages that are not the corpus's {len(ids)}")
+        if dimension is not None and matrix.shape[1] != dimension:
+            raise SnapshotError(f"vectors of {matrix.shape[1]} dimensions where the index's have {dimension}")
+        if not np.isfinite(matrix).all():
+            raise SnapshotError("vectors that are not finite numbers")
+        if len(found) and not (np.linalg.norm(matrix, axis=1) > 1e-6).all():
+            raise SnapshotError("vectors of zero length")
+        return found, matrix
 
     def write(self, name: str, ids: list[str], matrix) -> None:
         """Keep the vectors of collection `name` (once: a snapshot is never rewritten under the same name)."""
         path = self.path(name)
-        if path is None or path.is_file():
+        if path is None or path.is_file() or not _may_write(path.parent):
             return
         import numpy as np
 
@@ -71,7 +96,22 @@ class Snapshots:
     def drop(self, name: str) -> None:
         path = self.path(name)
         if path is not None:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:  # a read-only index: the snapshot stays, and is checked at every start
+                log.debug("could not drop the index snapshot %s: %s", path, exc)
+
+
+class SnapshotError(ValueError):
+    """Why a snapshot cannot be used (one line)."""
+
+
+def _may_write(folder: Path) -> bool:
+    """Whether the snapshot folder (or the nearest folder that exists above it) can be written: a read-only index
+    keeps no snapshot, quietly."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
 
 
 def _one_line(exc: Exception) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import IndexUnavailable
@@ -17,9 +20,12 @@ from ..settings import Settings, configure_offline
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import GetResult
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (done, total)
+DEFAULT_PAGE = 5000  # records per add or get when the client cannot say (its limit is 5,461 on SQLite)
+MAX_PAGE = 20_000  # a page of 384-d vectors stays about 30 MB, whatever a server allows
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class IngestReport:
     collection: str
     changed: bool
     seconds: float
+    snapshot_problem: str = ""  # what was wrong with the start-up snapshot, which ingest wrote anew ("" when fine)
 
 
 def embed_text(p: Passage) -> str:
@@ -65,6 +72,14 @@ class ChromaStore:
         self.settings = settings
         self._client: ClientAPI | None = None
         self._active: Collection | None = None
+        self._copy: tempfile.TemporaryDirectory | None = None  # where a read-only index is opened from
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the embedded index cannot be written here (a read-only mount or files): it is then read
+        through a private copy and never moved aside or changed."""
+        path = self.settings.chroma_path
+        return not self.settings.server_mode and path.exists() and not _writable(path)
 
     # -- client ---------------------------------------------------------------------------------
     @property
@@ -81,18 +96,41 @@ class ChromaStore:
                                                        settings=chroma_settings)
                     self._client.heartbeat()
                 else:
-                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(self.settings.chroma_path),
-                                                             settings=chroma_settings)
-            except Exception as exc:  # chromadb raises many types for an unreachable or broken store
+                    self._client = chromadb.PersistentClient(path=str(self._local_path()), settings=chroma_settings)
+            except BaseException as exc:  # chromadb raises many types for an unreachable or broken store
+                if not chroma_failure(exc):
+                    raise
                 self.close()
                 raise IndexUnavailable(f"cannot open the Chroma index at {self.where}: {one_line(exc)}; "
                                        "run `backstretch ingest` to rebuild it") from None
         return self._client
 
+    def _local_path(self) -> Path:
+        """The folder the embedded client opens: the index itself, or a private copy of it when it is read-only
+        (Chroma writes to its SQLite file even to read it)."""
+        path = self.settings.chroma_path
+        if not path.exists() or _writable(path):
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+        self._copy = tempfile.TemporaryDirectory(prefix="backstretch-read-only-index-")
+        copy = Path(self._copy.name) / "chroma"
+        shutil.copytree(path, copy, ignore=shutil.ignore_patterns("snapshots"), copy_function=shutil.copyfile)
+        for folder, _dirs, files in os.walk(copy):  # copytree keeps the folders' read-only modes
+            os.chmod(folder, 0o700)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o600)
+        log.info("the index at %s is read-only: reading it through a copy at %s", path, copy)
+        return copy
+
     def close(self) -> None:
-        """Release the client (its HTTP connections in client/server mode)."""
+        """Release the client (its HTTP connections in client/server mode) and any read-only copy."""
         client, self._client, self._active = self._client, None, None
+        copy, self._copy = self._copy, None
+        if copy is not None:
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            copy.cleanup()
         if client is not None and hasattr(client, "close"):
             try:
                 client.close()
@@ -130,7 +168,9 @@ class ChromaStore:
             meta = self._collection(self._pointer_name).metadata or {}
         except IndexUnavailable:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not chroma_failure(exc):
+                raise
             raise IndexUnavailable(f"the index at {self.where} is unreadable ({one_line(exc)}); "
                                    "run `backstretch ingest` to rebuild it") from None
         return meta.get("target"), meta.get("corpus_hash")
@@ -151,6 +191,9 @@ class ChromaStore:
         current, current_hash = self.active_name()
         if current == target and current_hash == digest and self._count(target) == len(passages):
             return IngestReport(len(passages), 0, len(passages), target, False, time.perf_counter() - began)
+        if self._copy is not None:
+            raise IndexUnavailable(f"the index at {self.where} is read-only and out of date with the corpus; "
+                                   "give `backstretch ingest` write access to it (nothing was changed)")
 
         wanted = {vector_id(p, model): p for p in passages}
         reuse = self._existing_vectors(current, list(wanted)) if current else {}
@@ -159,26 +202,14 @@ class ChromaStore:
         except Exception:
             pass
         staging = self._collection(target, create=True)
+        writer = _Writer(staging, wanted, self.page_size(), len(wanted), progress)
+        for ids in _chunks(list(reuse), writer.size):
+            writer.add(ids, [reuse[i] for i in ids])
         todo = [vid for vid in wanted if vid not in reuse]
-        done = 0
+        for batch in _chunks(todo, self.settings.batch_size):
+            writer.add(batch, embeddings.embed_documents([embed_text(wanted[v]) for v in batch]))
+        writer.flush()
         total = len(wanted)
-        if reuse:
-            ids = list(reuse)
-            # chromadb's Embeddings is a union of invariant lists that a list[list[float]] does not match
-            staging.add(ids=ids, embeddings=[reuse[i] for i in ids], documents=[wanted[i].text for i in ids],  # type: ignore[arg-type]
-                        metadatas=[_metadata(wanted[i]) for i in ids])
-            done += len(ids)
-            if progress:
-                progress(done, total)
-        size = self.settings.batch_size
-        for i in range(0, len(todo), size):
-            batch = todo[i:i + size]
-            vectors = embeddings.embed_documents([embed_text(wanted[v]) for v in batch])
-            staging.add(ids=batch, embeddings=vectors, documents=[wanted[v].text for v in batch],
-                        metadatas=[_metadata(wanted[v]) for v in batch])
-            done += len(batch)
-            if progress:
-                progress(done, total)
         if staging.count() != total:
             raise IndexUnavailable(f"ingest wrote {staging.count()} of {total} passages; the old index stays in use")
         self._point_to(target, digest, model)
@@ -207,14 +238,53 @@ class ChromaStore:
         except Exception:
             return -1
 
-    def _existing_vectors(self, name: str, ids: list[str]) -> dict[str, list[float]]:
+    def _existing_vectors(self, name: str, ids: list[str]) -> dict:
+        """id -> stored vector (a float32 row) of those of `ids` the collection holds, asked for a page at a time
+        (a `get` names each id in one SQL variable: past SQLite's limit, about 32,000, one `get` of all fails)."""
+        import numpy as np
+
+        found: dict = {}
         try:
-            got = self._collection(name).get(ids=ids, include=["embeddings"])
-        except Exception:
+            collection = self._collection(name)
+            for chunk in _chunks(ids, self.page_size()):
+                got = collection.get(ids=chunk, include=["embeddings"])
+                embeddings = got["embeddings"]
+                assert embeddings is not None  # asked for with include
+                rows = np.asarray(embeddings, dtype=np.float32)
+                found.update(zip(got["ids"], rows, strict=True))
+        except Exception:  # nothing reused: everything is embedded again
+            log.warning("could not read the vectors of %s; embedding every passage again", name)
             return {}
-        embeddings = got["embeddings"]
-        assert embeddings is not None  # asked for with include
-        return {i: list(map(float, e)) for i, e in zip(got["ids"], embeddings, strict=True)}
+        return found
+
+    def page_size(self) -> int:
+        """Records per `add` or `get`: the client's own limit (SQLite's variables per statement, embedded; the
+        server's, in client/server mode)."""
+        try:
+            return max(1, min(int(self.client.get_max_batch_size()), MAX_PAGE))
+        except IndexUnavailable:
+            raise
+        except Exception:
+            return DEFAULT_PAGE
+
+    def _pages(self, collection: Collection, include: list, size: int = 0) -> Iterator[GetResult]:
+        """The whole collection, `size` (default `page_size`) records at a time, in Chroma's stable storage
+        order."""
+        size, offset = size or self.page_size(), 0
+        while True:
+            try:
+                got = collection.get(limit=size, offset=offset, include=include)
+            except BaseException as exc:
+                if not chroma_failure(exc):
+                    raise
+                raise IndexUnavailable(f"the index at {self.where} is unreadable ({one_line(exc)}); "
+                                       "run `backstretch ingest` to rebuild it") from None
+            if not got["ids"]:
+                return
+            yield got
+            offset += len(got["ids"])
+            if len(got["ids"]) < size:
+                return
 
     # -- read -----------------------------------------------------------------------------------
     def open(self, expected_hash: str | None = None):
@@ -230,19 +300,42 @@ class ChromaStore:
         try:
             self._active = self._collection(name)
             self._active.count()
-        except Exception as exc:
+        except BaseException as exc:
+            if not chroma_failure(exc):
+                raise
             raise IndexUnavailable(f"the index at {self.where} is unreadable ({one_line(exc)}); "
                                    "run `backstretch ingest` to rebuild it") from None
         return self._active
 
     def vectors(self):
-        """(collection name, passage ids, float32 matrix of unit vectors) of the collection in use."""
+        """(collection name, passage ids, float32 matrix of unit vectors) of the collection in use, read a page at a
+        time into one preallocated matrix."""
         import numpy as np
 
         collection = self.open()
-        got = collection.get(include=["embeddings", "metadatas"])
-        ids = [m["passage_id"] for m in got["metadatas"]]
-        return collection.name, ids, np.asarray(got["embeddings"], dtype=np.float32)
+        count = collection.count()
+        ids: list[str] = []
+        matrix = None
+        for got in self._pages(collection, ["embeddings", "metadatas"]):
+            page = np.asarray(got["embeddings"], dtype=np.float32)
+            if matrix is None:
+                matrix = np.empty((count, page.shape[1]), dtype=np.float32)
+            if len(ids) + len(page) > count:
+                raise IndexUnavailable(f"the index at {self.where} changed while it was read; try again")
+            matrix[len(ids):len(ids) + len(page)] = page
+            ids.extend(str(m["passage_id"]) for m in got["metadatas"] or ())
+        if len(ids) != count:
+            raise IndexUnavailable(f"the index at {self.where} holds {count} passages but {len(ids)} were read; "
+                                   "run `backstretch ingest` to rebuild it")
+        return collection.name, ids, matrix if matrix is not None else np.zeros((0, 0), dtype=np.float32)
+
+    def shape(self) -> tuple[int, int]:
+        """(passages, dimensions) of the collection in use."""
+        collection = self.open()
+        first = next(self._pages(collection, ["embeddings"], size=1), None)
+        if first is None or first["embeddings"] is None:
+            return 0, 0
+        return collection.count(), len(first["embeddings"][0])
 
     def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(passage id, cosine similarity) of the k nearest through Chroma's own query API."""
@@ -255,13 +348,13 @@ class ChromaStore:
         return [(m["passage_id"], 1.0 - float(d)) for m, d in rows]
 
     def stored(self) -> list[dict]:
-        """Every stored passage's metadata."""
-        got = self.open().get(include=["metadatas"])
-        return list(got["metadatas"])
+        """Every stored passage's metadata, read a page at a time."""
+        return [dict(m) for got in self._pages(self.open(), ["metadatas"]) for m in got["metadatas"] or ()]
 
     def reset_local(self) -> str | None:
-        """Move an unreadable embedded store aside so a fresh one can be built; returns where it went."""
-        if self.settings.server_mode or not self.settings.chroma_path.exists():
+        """Move an unreadable embedded store aside so a fresh one can be built; returns where it went (None: not
+        moved: client/server mode, nothing there, or a read-only index, which is never touched)."""
+        if self.settings.server_mode or not self.settings.chroma_path.exists() or self.read_only:
             return None
         from chromadb.api.client import SharedSystemClient
 
@@ -273,6 +366,70 @@ class ChromaStore:
         return str(aside)
 
 
-def one_line(exc: Exception) -> str:
+class _Writer:
+    """Adds records to the staging collection in pages of `size` (Chroma's limit per `add`; fewer, larger adds
+    are also faster: 10,000 records take half the time in pages of 5,461 as in pages of 32)."""
+
+    def __init__(self, collection: Collection, wanted: dict[str, Passage], size: int, total: int,
+                 progress: Progress | None) -> None:
+        self.collection, self.wanted, self.size, self.total, self.progress = collection, wanted, size, total, progress
+        self.ids: list[str] = []
+        self.vectors: list = []
+        self.done = 0
+
+    def add(self, ids: list[str], vectors) -> None:
+        """Take records to write; progress counts them as they are handed over (embedded or reused)."""
+        self.ids.extend(ids)
+        self.vectors.extend(vectors)
+        while len(self.ids) >= self.size:
+            self._write(self.size)
+        if self.progress:
+            self.progress(self.done + len(self.ids), self.total)
+
+    def flush(self) -> None:
+        while self.ids:
+            self._write(self.size)
+
+    def _write(self, n: int) -> None:
+        import numpy as np
+
+        ids, vectors = self.ids[:n], np.asarray(self.vectors[:n], dtype=np.float32)
+        del self.ids[:n], self.vectors[:n]
+        self.collection.add(ids=ids, embeddings=vectors, documents=[self.wanted[i].text for i in ids],
+                            metadatas=[_metadata(self.wanted[i]) for i in ids])
+        self.done += len(ids)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def is_binding_panic(exc: BaseException) -> bool:
+    """A Rust panic raised through Chroma's binding: `pyo3_runtime.PanicException`, which derives from
+    BaseException (a malformed chroma.sqlite3 gives one). Matched by name: pyo3 makes the class at run time."""
+    kind = type(exc)
+    return kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime"
+
+
+def chroma_failure(exc: BaseException) -> bool:
+    """What a broken or unreachable index can raise: any Exception, or the binding's panic; never
+    KeyboardInterrupt or SystemExit."""
+    return isinstance(exc, Exception) or is_binding_panic(exc)
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the index folder, its files and its sub-folders (os.access sees read-only
+    mounts too, even for root)."""
+    if not os.access(path, os.W_OK):
+        return False
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d != "snapshots"]  # the start-up snapshots are not Chroma's files
+        if any(not os.access(Path(folder) / n, os.W_OK) for n in (*dirs, *files)):
+            return False
+    return True
+
+
+def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:200]

@@ -21,9 +21,9 @@ from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, patte
 if TYPE_CHECKING:
     from spacy.language import Language
 
-DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT"})
+DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "GENERIC"})
 CATEGORIES = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "OTHER_EXPERIENCER", "TRANSIENT", "INTENTIONAL",
-              "CHRONIC", "PSEUDO", "TERMINATE"}
+              "CHRONIC", "GENERIC", "PSEUDO", "TERMINATE"}
 _DECADES = {"fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80, "nineties": 90}
 
 
@@ -82,6 +82,7 @@ class RedFlagLexicon:
     rewrites: dict[str, str]
     lemmas: dict[str, str]
     emergency_groups: frozenset[str] = field(default_factory=frozenset)
+    clause_breaks: frozenset[str] = field(default_factory=frozenset)  # words that start a new clause
 
     @classmethod
     def load(cls, folder: Path) -> RedFlagLexicon:
@@ -150,7 +151,8 @@ def _load(folder: str) -> RedFlagLexicon:
                              tuple(flags.get("mover_self") or ()), tuple(flags.get("not_signs") or ()),
                              {k: list(v) for k, v in (flags.get("sets") or {}).items()}, rules,
                              list(ctx.get("examples") or ()), dict(words.get("rewrite") or {}),
-                             dict(words.get("lemmas") or {}), frozenset(emergency_groups))
+                             dict(words.get("lemmas") or {}), frozenset(emergency_groups),
+                             frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()))
     try:  # every pattern compiles, or the lexicon names the one that does not
         for c in concepts.values():
             for p in c.patterns:
@@ -183,14 +185,25 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Clause:
+    """One clause of the question as read (lower-cased, contractions spelled out), with the ConText categories
+    that modify it: what the semantic safety net may judge."""
+
+    text: str
+    flags: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Reading:
     findings: tuple[Finding, ...]
     mover_other: bool  # the question asks about a move for someone else
+    clauses: tuple[Clause, ...] = ()
 
 
 MOVER = "MOVER_OTHER"
 MOVER_SELF = "MOVER_SELF"
 NOT_A_SIGN = "NOT_A_SIGN"
+WORD = "WORD"  # each word as a ConText target of its own, for the clauses' reading
 
 
 class ClinicalReader:
@@ -250,11 +263,15 @@ class ClinicalReader:
             for p in phrases:
                 targets.append(TargetRule(p, label, pattern=compiled_pattern(p)))
         rules = []
+        # a cue never reaches across a scope-ending word, even one right after it ("i am not - my bum is numb"),
+        # which medspaCy's own TERMINATE rules miss when the terminator is the first word of the scope
+        ends = {w.lower() for r in lex.context if r.category == "TERMINATE" for w in r.pattern.split("|")
+                if " " not in w}
         for r in lex.context:
             rules.append(ConTextRule(r.literal, r.category, pattern=compiled_pattern(r.pattern), direction=r.direction,
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
                                      excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
-                                     on_modifies=_on_modifies(r)))
+                                     on_modifies=_on_modifies(r, ends)))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a matcher left without token patterns
             # every concept's matches are kept, overlapping or not (read() picks the longest per concept), so one
@@ -277,16 +294,22 @@ class ClinicalReader:
                 self._nlp = self._build()
             nlp, lemma = self._nlp, self._lemma
             assert lemma is not None
+            from spacy.tokens import Span
+
             doc = nlp.make_doc(self._rewrite(text))
             for token in doc:
                 token.lemma_ = lemma(token.text)
-            for _, component in nlp.pipeline:
+            for name, component in nlp.pipeline:
+                if name == "medspacy_context":  # every word is a target too, so clauses get ConText's reading
+                    words = [Span(doc, t.i, t.i + 1, label=WORD) for t in doc if not t.is_punct]
+                    doc.spans["medspacy_spans"] = [*doc.spans.get("medspacy_spans", ()), *words]
                 doc = component(doc)
             from spacy.util import filter_spans
 
             by_label: dict[str, list] = {}
             for span in doc.spans.get("medspacy_spans", ()):
                 by_label.setdefault(span.label_, []).append(span)
+            words = by_label.pop(WORD, [])  # the same spans, as the group gives them back
             hidden = by_label.pop(NOT_A_SIGN, [])
             mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
             by_label.pop(MOVER_SELF, None)
@@ -300,7 +323,34 @@ class ClinicalReader:
                     # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
                     # matching the same words would share one `target_rule`
                     findings.append(Finding(concept_of[label], span.text, flags))
-        return Reading(tuple(findings), mover)
+            clauses = self._clauses(doc, words)
+        return Reading(tuple(findings), mover, clauses)
+
+    def _clauses(self, doc, words) -> tuple[Clause, ...]:
+        """The doc cut at punctuation and at the lexicon's clause-break words; each clause carries the ConText
+        categories that modify at least a third of its words (outside the cues themselves), read by the same rules
+        as the concepts."""
+        breaks = self.lexicon.clause_breaks
+        bounds, start = [], 0
+        for token in doc:
+            if token.is_punct or token.lower_ in breaks:
+                if token.i > start:
+                    bounds.append((start, token.i))
+                start = token.i + 1
+        if start < len(doc):
+            bounds.append((start, len(doc)))
+        by_token = {w.start: w for w in words}
+        cues = {i for w in words for m in w._.modifiers for i in range(*m.modifier_span)}
+        out = []
+        for begin, end in bounds:
+            counted = [by_token[i] for i in range(begin, end) if i in by_token and i not in cues]
+            tally: dict[str, int] = {}
+            for word in counted:
+                for category in {m.category for m in word._.modifiers}:
+                    tally[category] = tally.get(category, 0) + 1
+            flags = frozenset(c for c, n in tally.items() if 3 * n >= len(counted))
+            out.append(Clause(doc[begin:end].text, flags))
+        return tuple(out)
 
 
 @cache
@@ -322,7 +372,7 @@ def _bare_tokenizer() -> str:
     return name
 
 
-def _on_modifies(rule: ContextRuleSpec):
+def _on_modifies(rule: ContextRuleSpec, ends: set[str] | frozenset[str] = frozenset()):
     blockers = {w.lower() for w in rule.not_across}
     needs = {w.lower() for w in rule.needs_before}
 
@@ -331,6 +381,10 @@ def _on_modifies(rule: ContextRuleSpec):
             return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says; but
             # "my grandad is 80" is about the grandad however the two overlap
         if blockers and any(t.lower_ in blockers for t in between):
+            return False
+        gap = target.doc[target.end:modifier.start] if target.end <= modifier.start else \
+            target.doc[modifier.end:target.start]
+        if ends and any(t.lower_ in ends for t in gap):  # strictly between the two ("cross-legged" is one cue)
             return False
         if rule.tight_before is not None and target.end <= modifier.start:
             gap = target.doc[target.end:modifier.start]

@@ -58,7 +58,15 @@ class Plan:
 
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
 _DESCRIBES_ONE = re.compile(r"\bthe (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
-                            r" (where|that|with|in which|when|you do|i do|for)\b")
+                            r" (where|that|with|in which|when|you do|i do|for)\b|\bthere'?s (one|a \w+) where\b")
+
+
+# A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
+_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me through\b|\bhow does (it|that|this) "
+                          r"(go|work)\b|\bshow me how\b|\bsteps\b|\bwalk me thru\b")
+# asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
+_DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
+                    r"\b(the|what are the) (actual |full |proper )?steps\b")
 
 
 def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[str, ...]) -> bool:
@@ -116,15 +124,21 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
 
-    if focus and not named and (f.without or _ANOTHER.search(text)):
+    if focus and not named and (f.without or _ANOTHER.search(text) and not detail_kind(question)):
+        # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
         if len(alternatives) == 1:
             return Plan("howto", alternatives, f, followup=True)
         if len(alternatives) > 1:
             return Plan("clarify", alternatives[:top_k], f, detail_kind(question), followup=True)
     if followup and len(focus) > 1 and (detail_kind(question) or _PRONOUN.search(_DUMMY_IT.sub(" ", text))):
-        # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed
-        return Plan("clarify", focus[:top_k], f, detail_kind(question), followup=True)
+        # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed; unless only
+        # one of them gives that detail ("which hand?" after both standing arches)
+        kind = detail_kind(question)
+        giving = [sid for sid in focus if kind and kind in library.section(sid).details]
+        if len(giving) == 1:
+            return Plan("detail", (giving[0],), f, kind, followup=True)
+        return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
     if _COMPARE.search(text):
         pool = compared(text, f, focus if followup else (), methods, library)
@@ -139,19 +153,34 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
                 return Plan("detail", named[:1], f, kind, followup=True)
         return Plan(intent, named[:1], f, followup=True)
 
+    # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
+    described = retrieval.described if not (named or followup or _WHICH.search(text)) else None
     if _SAFETY.search(text):
         if len(named) > 1:
             return Plan("compare", named[:3], f)
         if named or followup:
             return Plan("safety", target, f, followup=followup)
+        if described:  # "when I do the standing lean back I throw my head back, is that bad?"
+            return Plan("safety", (described,), f)
         return Plan("safety", (), f)  # about back cracking in general: the article-wide cautions
+    if described and _DO_IT.search(text) and not f.regions:
+        return Plan("howto", (described,), f)
     kind = detail_kind(question)
-    if kind and (named or followup or not (f.any_filter or _WHICH.search(text))):
-        if not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
+    if kind and (named or followup or described or not (f.any_filter or _WHICH.search(text))):
+        if described:
+            target = (described,)
+        elif not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
             giving = [sid for sid in methods if kind in library.section(sid).details]
             target = tuple(giving[:1]) or target
         return Plan("detail", target, f, kind, followup=followup)
     describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
+    # "how do I twist my upper body while standing?": a request for the steps of a move it describes, which a
+    # compact list of methods would not answer; a region ("how do I stretch my mid back?") still gets the list
+    describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not _WHICH.search(text) and not f.regions)
+    # "how do I do the twist on the floor?" asks for one move even where a region is mentioned too
+    describes_one = describes_one or (bool(_DO_IT.search(text)) and not _WHICH.search(text))
+    if described and not f.regions:  # "lying flat, one knee up, then tugging it across: the steps?"
+        return Plan("howto", (described,), f)
     if describes_one and not named and not followup:
         fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods
         return Plan("howto", tuple(fitting[:1]), f)

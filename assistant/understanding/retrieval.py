@@ -35,6 +35,7 @@ class Retrieval:
     best_similarity: float  # highest dense cosine similarity: how on-topic the question is
     facets: Facets = field(default_factory=Facets)  # what the question asks for, read once for the whole chain
     vector: list[float] | None = None  # the question's embedding, for routing without a second encode
+    described: str | None = None  # the method the question describes closely enough to be lifted (never named)
 
     def section_ids(self) -> list[str]:
         return [h.section.id for h in self.sections]
@@ -85,8 +86,11 @@ class Bm25:
         tokens = self.query_tokens(query)
         if not tokens:
             return []
-        scores = self._model.get_scores(tokens)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        import numpy as np
+
+        scores = np.asarray(self._model.get_scores(tokens))
+        top = np.argpartition(-scores, k - 1)[:k] if 0 < k < len(scores) else np.arange(len(scores))
+        order = sorted(top.tolist(), key=lambda i: (-scores[i], i))[:k]  # a full sort is O(n) Python at 100k passages
         return [(self.passages[i].id, float(scores[i])) for i in order if scores[i] > 0]
 
 
@@ -138,15 +142,17 @@ class HybridSearch:
         for sid in named:  # a method named outright is in play even if no passage of it ranked
             if sid not in by_section:
                 by_section[sid] = SectionHit(self.library.section(sid), 1.0, named=True)
+        described = None
         if self.describer is not None and not named:  # "the one where you curl up on your back"
             nearest = self.describer.nearest(vector)
             least, lead, bonus = self.described
             if nearest and nearest[1] >= least and nearest[2] >= lead:
-                hit = by_section.setdefault(nearest[0], SectionHit(self.library.section(nearest[0]), 0.0))
+                described = nearest[0]
+                hit = by_section.setdefault(described, SectionHit(self.library.section(described), 0.0))
                 hit.score += bonus
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
         best = max((h.similarity for h in dense), default=0.0)
-        return Retrieval(question, ranked, fused, best, asked, vector)
+        return Retrieval(question, ranked, fused, best, asked, vector, described)
 
     def passages(self, query: str, k: int, min_similarity: float) -> list[tuple[Passage, float]]:
         """The `k` passages with the highest fused score, best first; none when the question's best dense

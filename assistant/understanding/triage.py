@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .clinical import ClinicalReader, Finding, Reading, RedFlagLexicon
 from .scope import out_of_scope_reason
+
+if TYPE_CHECKING:
+    from .safety_net import SafetyNet
 
 TriageStatus = Literal["ok", "referral", "out_of_scope"]
 
@@ -34,11 +37,18 @@ class Triage:
 
 
 class Triager:
-    """Red flags from one reading of the question; the most urgent wins."""
+    """Red flags from one reading of the question; the most urgent wins. With a `net`, a clause the lexicon
+    did not match may still add a referral (never take one away)."""
 
-    def __init__(self, lexicon: RedFlagLexicon, reader: ClinicalReader | None = None) -> None:
+    def __init__(self, lexicon: RedFlagLexicon, reader: ClinicalReader | None = None,
+                 net: SafetyNet | None = None) -> None:
         self.lexicon = lexicon
         self.reader = reader or ClinicalReader(lexicon)
+        self.net = net
+
+    def with_net(self, net: SafetyNet | None) -> Triager:
+        """The same lexicon and reader (loaded once), with the semantic safety net."""
+        return Triager(self.lexicon, self.reader, net)
 
     def warm(self) -> None:
         """Load the clinical reader now, so the first question pays no start-up cost."""
@@ -51,7 +61,7 @@ class Triager:
         ignore = concept.ignore_when - ({"OTHER_EXPERIENCER"} if reading.mover_other else set())
         return not finding.flags & ignore
 
-    def red_flag(self, text: str) -> Triage | None:
+    def red_flag(self, text: str, semantic: bool = True) -> Triage | None:
         reading = self.reader.read(text)
         counted = [f for f in reading.findings if self.counts(f, reading)]
         concepts = self.lexicon.concepts
@@ -67,14 +77,20 @@ class Triager:
                 matched = " … ".join(present[p].text for p in combo.when)
                 return Triage("referral", combo.group, combo.group in self.lexicon.emergency_groups, matched,
                               "+".join(combo.when))
+        if semantic and self.net is not None:
+            found = self.net.find(reading)
+            if found is not None:
+                return Triage("referral", found.group, found.group in self.lexicon.emergency_groups, found.clause,
+                              f"semantic:{found.group}")
         return None
 
     def __call__(self, question: str, *variants: str) -> Triage:
         """Referral for a red flag, out_of_scope for asks the article cannot answer, else ok.
 
         `variants` (a spelling-corrected form, say) are checked for red flags too: safety wins ties."""
-        for candidate in dict.fromkeys((question, *variants)):
-            flagged = self.red_flag(candidate)
+        candidates = list(dict.fromkeys((question, *variants)))
+        for candidate in candidates:  # the lexicon on every form; the net (one embedding batch) on the last
+            flagged = self.red_flag(candidate, semantic=candidate == candidates[-1])
             if flagged:
                 return flagged
         reason = out_of_scope_reason(question)

@@ -1,0 +1,138 @@
+"""The semantic safety net: red flags in words the lexicon does not have, found clause by clause.
+
+Exemplar banks (lexicon/red_flag_exemplars.yaml) hold short lay clauses per SAFETY.md group, and `ordinary` clauses
+that sound close but are what the article is for. Each clause of a question (cut by the clinical reader) is embedded
+on its own, since a whole long question dilutes a sign in it, and counts for a group when it is near enough to that
+group's bank and clearly nearer to it than to the ordinary bank. The net only adds a referral where the lexicon
+found none, and never judges a clause that ConText marks as negated, someone else's, transient, or past (past
+counts only for the groups whose bank says so).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import SettingsError
+from .clinical import Clause, Reading
+from .router import Route, Router, RouteTable
+
+if TYPE_CHECKING:
+    from ..knowledge.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+ORDINARY = "ordinary"
+# the ConText categories that keep a clause from the net; HISTORICAL too, unless the group's bank says otherwise
+IGNORED = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "HYPOTHETICAL", "INTENTIONAL",
+                     "CHRONIC", "GENERIC", "HISTORICAL"})
+
+
+@dataclass(frozen=True)
+class Bank:
+    group: str
+    exemplars: tuple[str, ...]
+    history_counts: bool = False
+    should_match: tuple[str, ...] = ()
+    should_not_match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Banks:
+    groups: tuple[Bank, ...]
+    ordinary: tuple[str, ...]
+    threshold: float
+    margin: float
+    min_words: int
+    model: str  # the embedding model the thresholds were chosen with
+
+    def fits(self, embeddings: Embedder) -> bool:
+        """Whether `embeddings` is the model the thresholds were chosen for (any other reads the banks apart)."""
+        return getattr(embeddings, "model_name", None) == self.model
+
+    @classmethod
+    def load(cls, folder: Path) -> Banks:
+        return _load(str(Path(folder).resolve()))
+
+    def table(self) -> RouteTable:
+        routes = [Route(b.group, "article", b.group, b.exemplars) for b in self.groups]
+        return RouteTable((*routes, Route(ORDINARY, "article", ORDINARY, self.ordinary)), {})
+
+
+@cache
+def _load(folder: str) -> Banks:
+    import yaml
+
+    path = Path(folder) / "red_flag_exemplars.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        groups = tuple(Bank(name, tuple(map(str, raw["exemplars"])), bool(raw.get("history_counts")),
+                            tuple(map(str, raw.get("should_match") or ())),
+                            tuple(map(str, raw.get("should_not_match") or ())))
+                       for name, raw in (data.get("groups") or {}).items())
+        banks = Banks(groups, tuple(map(str, data["ordinary"])), float(data["threshold"]), float(data["margin"]),
+                      int(data.get("min_words", 3)), str(data["model"]))
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise SettingsError(f"{path}: {str(exc).splitlines()[0] or type(exc).__name__}") from None
+    if not groups or not all(b.exemplars for b in groups) or not banks.ordinary:
+        raise SettingsError(f"{path}: every group needs exemplars, and `ordinary` must not be empty")
+    return banks
+
+
+@dataclass(frozen=True)
+class NetFinding:
+    group: str
+    clause: str
+    score: float  # cosine to the group's nearest exemplar
+    lead: float  # over the ordinary bank's nearest
+
+
+class SafetyNet:
+    """The banks' vectors (embedded once, cached by content hash) and the decision for one reading."""
+
+    def __init__(self, banks: Banks, embeddings: Embedder, cache_dir: Path | None = None) -> None:
+        self.banks = banks
+        self.embeddings = embeddings
+        self.router = Router(banks.table(), embeddings, cache_dir)
+        self._history = {b.group for b in banks.groups if b.history_counts}
+
+    @classmethod
+    def load(cls, folder: Path, embeddings: Embedder, cache_dir: Path | None = None) -> SafetyNet | None:
+        """The net for `embeddings`, or None (logged) when they are not the model its thresholds were chosen for."""
+        banks = Banks.load(folder)
+        if not banks.fits(embeddings):
+            log.info("semantic safety net off: its thresholds are for %s, questions are embedded with %s",
+                     banks.model, getattr(embeddings, "model_name", type(embeddings).__name__))
+            return None
+        return cls(banks, embeddings, cache_dir)
+
+    def judged(self, clause: Clause, mover_other: bool) -> bool:
+        if len(clause.text.split()) < self.banks.min_words:
+            return False
+        ignored = IGNORED - ({"OTHER_EXPERIENCER"} if mover_other else set())
+        return not clause.flags & (ignored - {"HISTORICAL"}) and (
+            "HISTORICAL" not in clause.flags or bool(self._history))
+
+    def find(self, reading: Reading) -> NetFinding | None:
+        """The clause nearest to a red-flag bank past the threshold and the margin, if any."""
+        clauses = [c for c in reading.clauses if self.judged(c, reading.mover_other)]
+        if not clauses:
+            return None
+        vectors = self.embeddings.embed_documents([c.text for c in clauses])
+        best: NetFinding | None = None
+        for clause, vector in zip(clauses, vectors, strict=True):
+            scores = self.router.scores(vector)
+            ordinary = scores.pop(ORDINARY)
+            for group, score in scores.items():
+                if "HISTORICAL" in clause.flags and group not in self._history:
+                    continue
+                if score >= self.banks.threshold and score - ordinary >= self.banks.margin and (
+                        best is None or score > best.score):
+                    best = NetFinding(group, clause.text, score, score - ordinary)
+        if best is not None:
+            log.debug("safety net: %s %.2f (+%.2f) for %r", best.group, best.score, best.lead, best.clause)
+        return best

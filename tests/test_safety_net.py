@@ -1,0 +1,86 @@
+"""The semantic safety net: each bank's own examples, read by the net alone (no lexicon); ConText keeps negated,
+someone else's and passing clauses from it; it only ever adds a referral; with another embedding model it is off."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.settings import REPO_ROOT
+from assistant.understanding.clinical import Clause, Reading
+from assistant.understanding.safety_net import Banks, SafetyNet
+from assistant.understanding.triage import default_triager
+
+BANKS = Banks.load(REPO_ROOT / "lexicon")
+MATCH = [(b.group, q) for b in BANKS.groups for q in b.should_match]
+NO_MATCH = [(b.group, q) for b in BANKS.groups for q in b.should_not_match]
+
+
+@pytest.fixture(scope="module")
+def net(bot) -> SafetyNet:
+    assert bot._chain.triager.net is not None, "the real model's assistant carries the net"
+    return bot._chain.triager.net
+
+
+def read(text: str) -> Reading:
+    return default_triager().reader.read(text)
+
+
+def test_every_bank_carries_examples_both_ways():
+    assert all(b.should_match and b.should_not_match for b in BANKS.groups)
+
+
+@pytest.mark.parametrize("group, question", MATCH, ids=[f"{g}:{q[:40]}" for g, q in MATCH])
+def test_the_net_alone_finds_its_banks_should_match_examples(net, group, question):
+    found = net.find(read(question))
+    assert found is not None and found.group == group
+
+
+@pytest.mark.parametrize("group, question", NO_MATCH, ids=[f"{g}:{q[:40]}" for g, q in NO_MATCH])
+def test_the_net_alone_leaves_ordinary_questions_alone(net, group, question):
+    assert net.find(read(question)) is None
+
+
+@pytest.mark.parametrize("question", [
+    "I have no numbness around my groin or bum or anything, just stiff",
+    "my brother had rods and screws put in his spine, how do I do the child's pose?",
+])
+def test_a_clause_context_discounts_is_not_judged(net, question):
+    reading = read(question)
+    assert any(c.flags for c in reading.clauses)
+    assert net.find(reading) is None
+
+
+def test_a_sign_the_net_would_find_is_kept_from_it_when_negated(net):
+    sign = Clause("my groin has gone numb and i can not feel the toilet paper", frozenset())
+    assert net.find(Reading((), False, (sign,))) is not None
+    negated = Clause(sign.text, frozenset({"NEGATED_EXISTENCE"}))
+    assert net.find(Reading((), False, (negated,))) is None
+    someone_else = Clause(sign.text, frozenset({"OTHER_EXPERIENCER"}))
+    assert net.find(Reading((), False, (someone_else,))) is None
+    assert net.find(Reading((), True, (someone_else,))) is not None  # the move is for that person
+
+
+def test_past_counts_only_for_the_groups_whose_bank_says_so(net):
+    past_fall = Clause("i came off my bike at speed and hit the road", frozenset({"HISTORICAL"}))
+    assert net.find(Reading((), False, (past_fall,))) is None
+    past_cancer = Clause("i had cancer and chemotherapy", frozenset({"HISTORICAL"}))
+    found = net.find(Reading((), False, (past_cancer,)))
+    assert found is not None and found.group == "tumour_infection"
+
+
+def test_a_referral_from_the_net_is_a_referral_with_the_groups_wording(bot):
+    question = "went flying off my mountain bike on a descent and smacked my back on a rock, how do i stretch it out?"
+    assert bot._chain.triager.red_flag(question, semantic=False) is None, "the lexicon alone misses it"
+    reply = bot.ask(question)
+    assert reply.status == "referral" and reply.flag == "fracture" and not reply.citations
+
+
+def test_cauda_equina_found_by_the_net_is_an_emergency(bot):
+    triage = bot._chain.triager.red_flag("since yesterday it feels numb down below like after a dentist injection")
+    assert triage is not None and triage.group == "cauda_equina" and triage.emergency
+
+
+def test_the_net_is_off_for_an_embedding_model_its_thresholds_were_not_chosen_for(fake_bot, fake_embeddings):
+    assert not BANKS.fits(fake_embeddings)
+    assert SafetyNet.load(REPO_ROOT / "lexicon", fake_embeddings) is None
+    assert fake_bot._chain.triager.net is None
