@@ -84,3 +84,43 @@ def test_the_net_is_off_for_an_embedding_model_its_thresholds_were_not_chosen_fo
     assert not BANKS.fits(fake_embeddings)
     assert SafetyNet.load(REPO_ROOT / "lexicon", fake_embeddings) is None
     assert fake_bot._chain.triager.net is None
+
+
+@pytest.fixture(scope="module")
+def onnx_net(bot, settings, embeddings) -> SafetyNet:
+    """The net over the ONNX encoder the session index's ingest exported: the one that gives token states."""
+    from assistant.knowledge.query_encoder import OnnxQueryEncoder, query_encoder
+
+    encoder = query_encoder(settings, fallback=embeddings)
+    assert isinstance(encoder, OnnxQueryEncoder)
+    net = SafetyNet.load(REPO_ROOT / "lexicon", encoder)
+    assert net is not None
+    return net
+
+
+@pytest.mark.parametrize("group, question", MATCH, ids=[f"{g}:{q[:40]}" for g, q in MATCH])
+def test_the_gated_net_still_finds_its_banks_should_match_examples(onnx_net, group, question):
+    found = onnx_net.find(read(question), question)
+    assert found is not None and found.group == group
+
+
+@pytest.mark.parametrize("group, question", NO_MATCH, ids=[f"{g}:{q[:40]}" for g, q in NO_MATCH])
+def test_the_gated_net_leaves_ordinary_questions_alone(onnx_net, group, question):
+    assert onnx_net.find(read(question), question) is None
+
+
+def test_the_gated_net_leaves_the_questions_vector_for_retrieval(onnx_net):
+    question = "my lower back feels tight today, how do I do the child's pose?"
+    encoder = onnx_net.embeddings
+    encoder.clear_cache()
+    onnx_net.find(read(question), question)
+    hits = encoder.cache_hits
+    encoder.embed_query(question)
+    assert encoder.cache_hits == hits + 1, "retrieval's embedding of the question is the net's pass"
+
+
+def test_clauses_know_where_they_lie_in_the_question_as_asked():
+    question = "I can't feel my bum when I wipe, so which stretch?"
+    clauses = read(question).clauses
+    assert [question[c.start:c.end] for c in clauses] == ["I can't feel my bum when I wipe", "which stretch"]
+    assert clauses[0].text == "i can not feel my bum when i wipe"

@@ -242,7 +242,8 @@ class OnnxQueryEncoder(QueryCache):
         QueryCache.__init__(other, self._cache_size)
         return other
 
-    def _encode(self, texts: list[str]):
+    def _run(self, texts: list[str]):
+        """(unit vectors [n, dim], hidden states [n, tokens, dim], the tokenizer's encodings)."""
         import numpy as np
 
         encoded = self.tokenizer.encode_batch(texts)
@@ -254,7 +255,19 @@ class OnnxQueryEncoder(QueryCache):
         hidden = self.session.run(None, feeds)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None), hidden, encoded
+
+    def _encode(self, texts: list[str]):
+        return self._run(texts)[0]
+
+    def embed_query_with_tokens(self, text: str):
+        """The question's hidden states and each token's character span in `text`, from the one pass that also
+        gives its vector (left in the query cache, so retrieval embeds nothing again); the special tokens have an
+        empty span. For the safety net's clause-by-clause look without a second pass."""
+        vectors, hidden, encoded = self._run([text])
+        vector = vectors[0].tolist()
+        self.cached_query(text, lambda _: vector)
+        return hidden[0], list(encoded[0].offsets)
 
     def encode(self, texts: list[str], batch_size: int = 32):
         """float32 unit vectors [n, dim]; like sentence-transformers, batches are made of similar lengths."""

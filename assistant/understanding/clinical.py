@@ -191,6 +191,8 @@ class Clause:
 
     text: str
     flags: frozenset[str]
+    start: int = 0  # where the clause lies in the text as asked (characters), for pooling its tokens
+    end: int = 0
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,8 @@ class ClinicalReader:
             assert lemma is not None
             from spacy.tokens import Span
 
-            doc = nlp.make_doc(self._rewrite(text))
+            rewritten, source = self._rewrite.mapped(text)
+            doc = nlp.make_doc(rewritten)
             for token in doc:
                 token.lemma_ = lemma(token.text)
             for name, component in nlp.pipeline:
@@ -323,10 +326,10 @@ class ClinicalReader:
                     # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
                     # matching the same words would share one `target_rule`
                     findings.append(Finding(concept_of[label], span.text, flags))
-            clauses = self._clauses(doc, words)
+            clauses = self._clauses(doc, words, source)
         return Reading(tuple(findings), mover, clauses)
 
-    def _clauses(self, doc, words) -> tuple[Clause, ...]:
+    def _clauses(self, doc, words, source: list[int]) -> tuple[Clause, ...]:
         """The doc cut at punctuation and at the lexicon's clause-break words; each clause carries the ConText
         categories that modify at least a third of its words (outside the cues themselves), read by the same rules
         as the concepts."""
@@ -349,7 +352,8 @@ class ClinicalReader:
                 for category in {m.category for m in word._.modifiers}:
                     tally[category] = tally.get(category, 0) + 1
             flags = frozenset(c for c, n in tally.items() if 3 * n >= len(counted))
-            out.append(Clause(doc[begin:end].text, flags))
+            span = doc[begin:end]
+            out.append(Clause(span.text, flags, source[span.start_char], source[span.end_char - 1] + 1))
         return tuple(out)
 
 

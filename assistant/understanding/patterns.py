@@ -105,7 +105,23 @@ class Rewriter:
             if alternatives else None
 
     def __call__(self, text: str) -> str:
-        text = text.lower().replace("’", "'").replace("‘", "'")
+        return self.mapped(text)[0]
+
+    def mapped(self, text: str) -> tuple[str, list[int]]:
+        """The rewritten text, and for each of its characters (and its end) the index in `text` it came from."""
+        text = text.lower().replace("’", "'").replace("‘", "'")  # same length as the original
         if self._rx is None:
-            return text
-        return self._rx.sub(lambda m: self.rewrites[m.group(1)], text)
+            return text, list(range(len(text) + 1))
+        out: list[str] = []
+        source: list[int] = []
+        last = 0
+        for m in self._rx.finditer(text):
+            out.append(text[last:m.start()])
+            source.extend(range(last, m.start()))
+            replacement = self.rewrites[m.group(1)]
+            out.append(replacement)  # every character of a rewrite maps into the words it replaced
+            source.extend(min(m.start() + i, m.end() - 1) for i in range(len(replacement)))
+            last = m.end()
+        out.append(text[last:])
+        source.extend(range(last, len(text) + 1))
+        return "".join(out), source

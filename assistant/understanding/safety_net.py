@@ -47,6 +47,7 @@ class Banks:
     margin: float
     min_words: int
     model: str  # the embedding model the thresholds were chosen with
+    gate: float = -1.0  # a clause pooled from the question's own pass must score this to be embedded alone
 
     def fits(self, embeddings: Embedder) -> bool:
         """Whether `embeddings` is the model the thresholds were chosen for (any other reads the banks apart)."""
@@ -73,7 +74,7 @@ def _load(folder: str) -> Banks:
                             tuple(map(str, raw.get("should_not_match") or ())))
                        for name, raw in (data.get("groups") or {}).items())
         banks = Banks(groups, tuple(map(str, data["ordinary"])), float(data["threshold"]), float(data["margin"]),
-                      int(data.get("min_words", 3)), str(data["model"]))
+                      int(data.get("min_words", 3)), str(data["model"]), float(data.get("gate", -1.0)))
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -117,12 +118,43 @@ class SafetyNet:
         return not clause.flags & (ignored - {"HISTORICAL"}) and (
             "HISTORICAL" not in clause.flags or bool(self._history))
 
-    def find(self, reading: Reading) -> NetFinding | None:
-        """The clause nearest to a red-flag bank past the threshold and the margin, if any."""
+    def find(self, reading: Reading, text: str | None = None) -> NetFinding | None:
+        """The clause nearest to a red-flag bank past the threshold and the margin, if any. With the question's
+        `text` (the one the reading is of) and an encoder that gives token states, each clause is first pooled
+        from the question's own pass (which retrieval then reuses), and only a clause near a bank there is
+        embedded on its own; a clause that is the whole question uses the question's vector."""
         clauses = [c for c in reading.clauses if self.judged(c, reading.mover_other)]
         if not clauses:
             return None
-        vectors = self.embeddings.embed_documents([c.text for c in clauses])
+        if text is not None and hasattr(self.embeddings, "embed_query_with_tokens"):
+            return self._decide(*self._gated(clauses, text))
+        return self._decide(clauses, self.embeddings.embed_documents([c.text for c in clauses]))
+
+    def _gated(self, clauses: list[Clause], text: str) -> tuple[list[Clause], list]:
+        import numpy as np
+
+        hidden, offsets = self.embeddings.embed_query_with_tokens(text)  # type: ignore[attr-defined]
+        whole = text.strip(" \t\n?!.,")
+        kept, vectors, alone = [], [], []
+        for clause in clauses:
+            if text[clause.start:clause.end].strip(" \t\n?!.,") == whole:
+                kept.append(clause)
+                vectors.append(self.embeddings.embed_query(text))  # the cached question vector
+                continue
+            rows = [i for i, (a, b) in enumerate(offsets) if b > a and a >= clause.start and b <= clause.end]
+            if not rows:
+                continue
+            pooled = hidden[rows].mean(axis=0)
+            scores = self.router.scores(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
+            scores.pop(ORDINARY)
+            if max(scores.values()) >= self.banks.gate:
+                alone.append(clause)
+        if alone:
+            kept += alone
+            vectors += self.embeddings.embed_documents([c.text for c in alone])
+        return kept, vectors
+
+    def _decide(self, clauses: list[Clause], vectors) -> NetFinding | None:
         best: NetFinding | None = None
         for clause, vector in zip(clauses, vectors, strict=True):
             scores = self.router.scores(vector)

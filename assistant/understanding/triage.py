@@ -78,7 +78,7 @@ class Triager:
                 return Triage("referral", combo.group, combo.group in self.lexicon.emergency_groups, matched,
                               "+".join(combo.when))
         if semantic and self.net is not None:
-            found = self.net.find(reading)
+            found = self.net.find(reading, text)
             if found is not None:
                 return Triage("referral", found.group, found.group in self.lexicon.emergency_groups, found.clause,
                               f"semantic:{found.group}")
