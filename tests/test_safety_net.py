@@ -109,14 +109,21 @@ def test_the_gated_net_leaves_ordinary_questions_alone(onnx_net, group, question
     assert onnx_net.find(read(question), question) is None
 
 
-def test_the_gated_net_leaves_the_questions_vector_for_retrieval(onnx_net):
+def test_the_gated_net_leaves_the_questions_vector_for_retrieval(onnx_net, monkeypatch):
     question = "my lower back feels tight today, how do I do the child's pose?"
     encoder = onnx_net.embeddings
     encoder.clear_cache()
     onnx_net.find(read(question), question)
     hits = encoder.cache_hits
-    encoder.embed_query(question)
-    assert encoder.cache_hits == hits + 1, "retrieval's embedding of the question is the net's pass"
+    expected = encoder.encode([question])[0]
+
+    def second_pass(texts, batch_size=32):
+        raise AssertionError(f"embedded again: {texts}")
+
+    monkeypatch.setattr(encoder, "encode", second_pass)
+    vector = encoder.embed_query(question)  # retrieval's embedding is the net's pass
+    assert max(abs(a - b) for a, b in zip(vector, expected, strict=True)) < 1e-5
+    assert encoder.cache_hits == hits, "the question was embedded once, not found again in the cache"
 
 
 def test_clauses_know_where_they_lie_in_the_question_as_asked():

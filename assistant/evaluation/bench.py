@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def warm_latency(bot, questions: list[str]) -> dict:
     encode = _bare_encode(embeddings)
     bot.ask(questions[0])
     encode(questions[0])
-    embeddings._cache.clear()  # every question is new to the cache: no number here is a cache hit
+    embeddings.clear_cache()  # every question is new to the cache: no number here is a cache hit
     hits = embeddings.cache_hits
     ask = []
     for q in questions:
@@ -257,7 +258,7 @@ def _load(url: str, questions: list[str], clients: int, duration: float) -> dict
         t.join()
     took = time.monotonic() - started[0]
     return {"clients": clients, "active_clients": active[0], "seconds": round(took, 2), "answers": len(latencies),
-            "errors": len(errors),
+            "errors": len(errors), "error_kinds": dict(Counter(errors)),
             "throughput_per_s": len(latencies) / took if took else 0.0,
             "p50_ms": statistics.median(latencies) if latencies else float("nan"),
             "p95_ms": _pct(latencies, 0.95) if latencies else float("nan"),

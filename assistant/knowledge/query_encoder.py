@@ -261,13 +261,13 @@ class OnnxQueryEncoder(QueryCache):
         return self._run(texts)[0]
 
     def embed_query_with_tokens(self, text: str):
-        """The question's hidden states and each token's character span in `text`, from the one pass that also
-        gives its vector (left in the query cache, so retrieval embeds nothing again); the special tokens have an
+        """The question's vector, its hidden states and each token's character span in `text`, from one pass; the
+        vector is left in the query cache (so retrieval embeds nothing again); the special tokens have an
         empty span. For the safety net's clause-by-clause look without a second pass."""
         vectors, hidden, encoded = self._run([text])
         vector = vectors[0].tolist()
-        self.cached_query(text, lambda _: vector)
-        return hidden[0], list(encoded[0].offsets)
+        self.prime(text, vector)
+        return vector, hidden[0], list(encoded[0].offsets)
 
     def encode(self, texts: list[str], batch_size: int = 32):
         """float32 unit vectors [n, dim]; like sentence-transformers, batches are made of similar lengths."""

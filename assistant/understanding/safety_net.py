@@ -11,6 +11,8 @@ counts only for the groups whose bank says so).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ORDINARY = "ordinary"
+VERDICTS = 4096  # questions whose verdict is remembered
 # the ConText categories that keep a clause from the net; HISTORICAL too, unless the group's bank says otherwise
 IGNORED = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "HYPOTHETICAL", "INTENTIONAL",
                      "CHRONIC", "GENERIC", "HISTORICAL"})
@@ -48,6 +51,7 @@ class Banks:
     min_words: int
     model: str  # the embedding model the thresholds were chosen with
     gate: float = -1.0  # a clause pooled from the question's own pass must score this to be embedded alone
+    second_pass: int = 2  # how many such clauses (the nearest first) are embedded alone
 
     def fits(self, embeddings: Embedder) -> bool:
         """Whether `embeddings` is the model the thresholds were chosen for (any other reads the banks apart)."""
@@ -74,7 +78,8 @@ def _load(folder: str) -> Banks:
                             tuple(map(str, raw.get("should_not_match") or ())))
                        for name, raw in (data.get("groups") or {}).items())
         banks = Banks(groups, tuple(map(str, data["ordinary"])), float(data["threshold"]), float(data["margin"]),
-                      int(data.get("min_words", 3)), str(data["model"]), float(data.get("gate", -1.0)))
+                      int(data.get("min_words", 3)), str(data["model"]), float(data.get("gate", -1.0)),
+                      int(data.get("second_pass", 2)))
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -100,6 +105,8 @@ class SafetyNet:
         self.embeddings = embeddings
         self.router = Router(banks.table(), embeddings, cache_dir)
         self._history = {b.group for b in banks.groups if b.history_counts}
+        self._verdicts: OrderedDict[str, NetFinding | None] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, folder: Path, embeddings: Embedder, cache_dir: Path | None = None) -> SafetyNet | None:
@@ -126,20 +133,29 @@ class SafetyNet:
         clauses = [c for c in reading.clauses if self.judged(c, reading.mover_other)]
         if not clauses:
             return None
-        if text is not None and hasattr(self.embeddings, "embed_query_with_tokens"):
-            return self._decide(*self._gated(clauses, text))
-        return self._decide(clauses, self.embeddings.embed_documents([c.text for c in clauses]))
+        if text is None or not hasattr(self.embeddings, "embed_query_with_tokens"):
+            return self._decide(clauses, self.embeddings.embed_documents([c.text for c in clauses]))
+        with self._lock:
+            if text in self._verdicts:  # a question asked again (the reading is the text's own)
+                self._verdicts.move_to_end(text)
+                return self._verdicts[text]
+        found = self._decide(*self._gated(clauses, text))
+        with self._lock:
+            self._verdicts[text] = found
+            if len(self._verdicts) > VERDICTS:
+                self._verdicts.popitem(last=False)
+        return found
 
     def _gated(self, clauses: list[Clause], text: str) -> tuple[list[Clause], list]:
         import numpy as np
 
-        hidden, offsets = self.embeddings.embed_query_with_tokens(text)  # type: ignore[attr-defined]
+        question, hidden, offsets = self.embeddings.embed_query_with_tokens(text)  # type: ignore[attr-defined]
         whole = text.strip(" \t\n?!.,")
         kept, vectors, alone = [], [], []
         for clause in clauses:
             if text[clause.start:clause.end].strip(" \t\n?!.,") == whole:
                 kept.append(clause)
-                vectors.append(self.embeddings.embed_query(text))  # the cached question vector
+                vectors.append(question)  # the question's own vector
                 continue
             rows = [i for i, (a, b) in enumerate(offsets) if b > a and a >= clause.start and b <= clause.end]
             if not rows:
@@ -148,10 +164,13 @@ class SafetyNet:
             scores = self.router.scores(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
             scores.pop(ORDINARY)
             if max(scores.values()) >= self.banks.gate:
-                alone.append(clause)
-        if alone:
-            kept += alone
-            vectors += self.embeddings.embed_documents([c.text for c in alone])
+                alone.append((max(scores.values()), clause))
+        # the clauses nearest a bank in the pooled look, at most `second_pass` of them (a pass costs about half
+        # a question's, however short the clause)
+        chosen = [c for _, c in sorted(alone, key=lambda sc: -sc[0])[:self.banks.second_pass]]
+        if chosen:
+            kept += chosen
+            vectors += self.embeddings.embed_documents([c.text for c in chosen])
         return kept, vectors
 
     def _decide(self, clauses: list[Clause], vectors) -> NetFinding | None:
