@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ORDINARY = "ordinary"
 VERDICTS = 4096  # questions whose verdict is remembered
-# the ConText categories that keep a clause from the net; HISTORICAL too, unless the group's bank says otherwise
+# the ConText categories that keep a clause from the net (HISTORICAL keeps it only from the groups whose bank
+# does not say `history_counts`, decided per group in `_decide`)
 IGNORED = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "HYPOTHETICAL", "INTENTIONAL",
-                     "CHRONIC", "GENERIC", "HISTORICAL"})
+                     "CHRONIC", "GENERIC"})
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,7 @@ class SafetyNet:
         if len(clause.text.split()) < self.banks.min_words:
             return False
         ignored = IGNORED - ({"OTHER_EXPERIENCER"} if mover_other else set())
-        return not clause.flags & (ignored - {"HISTORICAL"}) and (
-            "HISTORICAL" not in clause.flags or bool(self._history))
+        return not clause.flags & ignored and ("HISTORICAL" not in clause.flags or bool(self._history))
 
     def find(self, reading: Reading, text: str | None = None) -> NetFinding | None:
         """The clause nearest to a red-flag bank past the threshold and the margin, if any. With the question's
@@ -163,8 +163,9 @@ class SafetyNet:
             pooled = hidden[rows].mean(axis=0)
             scores = self.router.scores(pooled / max(float(np.linalg.norm(pooled)), 1e-12))
             scores.pop(ORDINARY)
-            if max(scores.values()) >= self.banks.gate:
-                alone.append((max(scores.values()), clause))
+            nearest = max(scores.values())
+            if nearest >= self.banks.gate:
+                alone.append((nearest, clause))
         # the clauses nearest a bank in the pooled look, at most `second_pass` of them (a pass costs about half
         # a question's, however short the clause)
         chosen = [c for _, c in sorted(alone, key=lambda sc: -sc[0])[:self.banks.second_pass]]
