@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-# A gap never crosses the end of a sentence or a "but": the clause it joins must be one thought.
-_GAP_STOP = [".", "!", "?", ";", "but", "however", "although", "though"]
+# A gap never crosses the end of a sentence or a "but": the clause it joins must be one thought; nor a negation, which
+# would join a denied sign to its neighbour ("legs are fine, no numbness" is not "legs ... numb").
+_GAP_STOP = [".", "!", "?", ";", "but", "however", "although", "though", "no", "not", "n't", "never", "nor"]
 _DEFAULT_GAP = 3
 _ENDINGS = ("ing", "ed", "es", "s", "ly", "y", "d", "er", "ness")
 
@@ -82,6 +83,8 @@ class Lemmatiser:
 
     def __call__(self, word: str) -> str:
         word = word.lower()
+        if word.isdigit():  # any number is "#", so a pattern may offer it beside words ("#|a|few years ago")
+            return "#"
         if word in self.table:
             return self.table[word]
         if word in self.known:
