@@ -112,6 +112,20 @@ def test_right_sentence_counts_answers_that_quote_a_sentence_the_case_names(libr
     assert summarise([unnamed])["right_sentence"] is None
 
 
+def test_a_reply_saying_the_detail_is_not_given_counts_as_the_refusal_only_a_refusal_case_expects(library):
+    from assistant.evaluation.cases import EvalCase
+
+    not_given = Reply("q", "answered", "The article does not say…", intent="not_given")
+    detail = Reply("q", "answered", "Hold it for 30 seconds", intent="detail")
+    refusal_case = EvalCase("r", ("how long do I hold the chair twist?",), "detail", ("out_of_scope",))
+    answer_case = EvalCase("a", ("how long do I hold the child's pose?",), "detail", ("answered",))
+    assert score(refusal_case, not_given, library).status_ok
+    assert not score(refusal_case, detail, library).status_ok
+    assert score(answer_case, not_given, library).status == "answered"
+    assert summarise([score(refusal_case, not_given, library), score(refusal_case, detail, library)])[
+        "out_of_scope_recall"] == pytest.approx(0.5)
+
+
 def test_thresholds_are_parsed_strictly_and_shortfalls_named():
     assert parse_thresholds(["grounding=1", "over_referral=0.05"]) == {"grounding": 1.0, "over_referral": 0.05}
     with pytest.raises(Exception, match="METRIC=VALUE"):

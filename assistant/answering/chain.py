@@ -216,7 +216,13 @@ class AnswerChain:
     def _extractive(self, turn: Turn, backend: str = "extractive", notice: str = "") -> None:
         assert turn.draft is not None and turn.plan is not None
         self._reply(turn, "answered", turn.draft.text, citations=turn.draft.citations, focus=turn.plan.sections,
-                    intent=turn.plan.intent, backend=backend, notice=notice, options=self._options(turn.plan))
+                    intent=self._intent(turn.plan), backend=backend, notice=notice, options=self._options(turn.plan))
+
+    def _intent(self, plan: Plan) -> str:
+        """The plan's intent; `not_given` for a detail the article does not give for that method."""
+        if plan.intent == "detail" and not self.composer.gives_detail(plan):
+            return "not_given"
+        return plan.intent
 
     def _options(self, plan: Plan) -> tuple[str, ...]:
         """A list of methods offers each one's full steps as a question to click."""
@@ -256,7 +262,7 @@ class AnswerChain:
             self._extractive(turn, "extractive-fallback", t["notice_unverified"].format(reason=why))
             return
         self._reply(turn, "answered", verdict.answer, citations=verdict.citations, focus=turn.plan.sections,
-                    intent=turn.plan.intent, backend=self.generator.backend)
+                    intent=self._intent(turn.plan), backend=self.generator.backend)
 
     def _title(self, section_id: str) -> str:
         section = self.library.section(section_id)

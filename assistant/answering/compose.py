@@ -345,6 +345,15 @@ class Composer:
             parts.append(self.p.render("wanted_partner" if f.partner else "wanted_alone"))
         return self._join(parts) if parts else self.p.render("wanted_any")
 
+    def gives_detail(self, plan: Plan) -> bool:
+        """Whether a detail plan's method has sentences tagged with the detail asked for (else the reply says the
+        article does not give it)."""
+        if plan.intent != "detail" or not plan.sections or not plan.detail:
+            return False
+        s = self.library.section(plan.sections[0])
+        ids = {p.id for p in s.passages}
+        return any(i in ids for i in s.details.get(plan.detail, ()))
+
     def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
         """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
         it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""

@@ -14,6 +14,7 @@ JUDGE_METRICS = ("faithfulness", "answer_relevancy")
 # `backstretch` field): the metric and the key of its reason in prompts/eval.yaml.
 PLAIN_UNMEASURED = {"hit_at_k": "na_ranking", "mrr": "na_ranking", "ndcg_at_k": "na_ranking",
                     "emergency_recall": "na_urgent", "grounding": "na_grounding", "fallback_rate": "na_backend"}
+NOT_GIVEN = "not_given"  # a reply's intent when the article does not give the detail asked for
 DECLINED = "declined"  # the status target.py infers for a plain reply with no article quote and no [n]
 
 
@@ -106,7 +107,8 @@ def score(case: EvalCase, reply: Reply, library, k: int = 3) -> CaseResult:
     relevant = set(case.sections)
     quotes = [c.quote for c in reply.citations]
     failures = []
-    status_ok = reply.status in case.expect
+    status = counted_status(case, reply)
+    status_ok = status in case.expect
     if not status_ok:
         failures.append(f"status {reply.status}, expected {'/'.join(case.expect)}")
     hit = rr = ndcg = precision = recall = None
@@ -131,7 +133,16 @@ def score(case: EvalCase, reply: Reply, library, k: int = 3) -> CaseResult:
     if grounded != len(reply.citations):
         failures.append(f"{len(reply.citations) - grounded} citation(s) not an exact source span")
     return CaseResult(case, reply, ranking, status_ok, hit, rr, ndcg, precision, recall, cite_found, warn_found,
-                      grounded, reply.latency_ms, failures)
+                      grounded, reply.latency_ms, failures, status=status)
+
+
+def counted_status(case: EvalCase, reply: Reply) -> str:
+    """The reply's status, except that a reply saying the article does not give the detail asked for (status
+    answered, intent `not_given`: "The article does not say how long to hold it…", then what it does say) is the
+    refusal a case expecting only out_of_scope asks for; a case that expects an answer still needs one."""
+    if reply.status == "answered" and reply.intent == NOT_GIVEN and "answered" not in case.expect:
+        return "out_of_scope"
+    return reply.status
 
 
 def _content_failures(case: EvalCase, reply: Reply) -> tuple[int, int, list[str]]:
