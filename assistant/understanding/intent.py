@@ -24,7 +24,8 @@ _SAFETY = re.compile(
 _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
-    r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b")
+    r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b|"
+    r"\b(what|which) (are|were) the\b[^?]{0,25}\bones\b")
 # "Is it safe to…", "it's bad to…": a dummy "it" is not a reference to an earlier method.
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
 _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
@@ -39,6 +40,8 @@ _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretc
                            r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
+_THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
+_QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
 _BACK = re.compile(rf"\b(back|{SPINE}|{CRACKING})\b")
@@ -124,6 +127,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
 
+    if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
+        # two methods in play and the first answered: "and the other one?" is the second
+        return Plan("howto", focus[1:], f, followup=True)
     if focus and not named and (f.without or _ANOTHER.search(text) and not detail_kind(question)):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
@@ -140,7 +146,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
-    if _COMPARE.search(text):
+    asked_detail = detail_kind(question)
+    if _COMPARE.search(text) and not (asked_detail and len(named) == 1):
+        # "is the knee hug better first thing or before bed?" asks a detail of the one method it names
         pool = compared(text, f, focus if followup else (), methods, library)
         if len(pool) > 1:
             return Plan("compare", pool[:3], f)
@@ -155,7 +163,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
 
     # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
     described = retrieval.described if not (named or followup or _WHICH.search(text)) else None
-    if _SAFETY.search(text):
+    if _SAFETY.search(text) and not (asked_detail and _QUANTITY.search(text)):
+        # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
             return Plan("compare", named[:3], f)
         if named or followup:
@@ -163,8 +172,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if described:  # "when I do the standing lean back I throw my head back, is that bad?"
             return Plan("safety", (described,), f)
         return Plan("safety", (), f)  # about back cracking in general: the article-wide cautions
-    if described and _DO_IT.search(text) and not f.regions:
-        return Plan("howto", (described,), f)
+    if (described or len(named) == 1) and _DO_IT.search(text) and not f.regions:
+        # "how do I do that kneeling thing where you stretch your arms out": the steps, not the arms detail
+        return Plan("howto", (described or named[0],), f)
     kind = detail_kind(question)
     if kind and (named or followup or described or not (f.any_filter or _WHICH.search(text))):
         if described:
@@ -190,6 +200,17 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         admitted = [sid for sid in methods if f.admits(library.section(sid)) and not library.section(sid).professional_only]
         if f.regions:  # methods whose main region (listed first in the sidecar) was asked for come first
             admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
+        # "what are the twisting ones?": a motion asked for keeps the methods of that motion
+        motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
+        admitted = [sid for sid in admitted if library.section(sid).tags.motion in motions] or admitted
         offered = [sid for sid in methods if not library.section(sid).professional_only]
         return Plan("which", tuple(admitted or offered[:top_k]), f, matched=bool(admitted))
+    if not followup and len(mentioned := _mentioned(named, retrieval.described)) > 1:
+        # "I do the kneeling one and the standing arch": the first is answered, both stay in play for what follows
+        return Plan("howto", mentioned[:top_k], f)
     return Plan("howto", target, f, followup=followup)
+
+
+def _mentioned(named: tuple[str, ...], described: str | None) -> tuple[str, ...]:
+    """The methods a question names, and the one it describes (found by the describer) if that is another."""
+    return named + ((described,) if described and described not in named else ())

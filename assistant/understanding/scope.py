@@ -87,7 +87,10 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     kind = detail_kind(normalise(text))
     named = {h.section.id: h.section for h in retrieval.sections if h.section.id in retrieval.facets.named}
     about_a_detail = keeps_in_scope(kind) and any(kind in s.details for s in named.values())
-    if router is not None and retrieval.vector is not None and not about_a_detail:
+    # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
+    # however near a yoga-class question it sounds
+    several = len(retrieval.facets.named) > 1
+    if router is not None and retrieval.vector is not None and not about_a_detail and not several:
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         if decision.kind != "article":
             return Scope(decision.kind, decision.reason)

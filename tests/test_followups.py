@@ -1,0 +1,41 @@
+"""Follow-ups that resolve against the methods a conversation has in play, and detail asks read before safety words."""
+
+from __future__ import annotations
+
+
+def test_two_methods_mentioned_stay_in_play_so_a_detail_follow_up_asks_which(bot):
+    first, second = bot.conversation(["I've been doing the kneeling yoga one and the standing lean back",
+                                      "how long do I hold it?"])
+    assert first.status == "answered" and set(first.focus) == {"childs-pose", "standing-extension"}
+    assert second.status == "clarify" and set(second.focus) == {"childs-pose", "standing-extension"}
+
+
+def test_the_other_one_after_two_named_methods_is_the_second(bot):
+    first, second = bot.conversation(["there's a front hug and a back hug right? tell me the front one first",
+                                      "ok and the other one?"])
+    assert first.focus[0] == "hug-from-front"
+    assert second.status == "answered" and second.focus == ("hug-from-behind",)
+    assert {c.section_id for c in second.citations} >= {"hug-from-behind"}
+
+
+def test_a_quantity_asked_with_safety_words_is_a_detail(bot):
+    reply = bot.ask("how many times a day is it ok to do the hug from behind?")
+    assert reply.intent == "not_given" and reply.focus == ("hug-from-behind",)
+    assert not any("three to five times" in c.quote for c in reply.citations)
+
+
+def test_a_time_of_day_asked_of_one_method_is_a_detail_not_a_comparison(bot):
+    reply = bot.ask("is the knees to chest better first thing in the morning or before bed?")
+    assert reply.intent == "not_given" and reply.focus == ("knees-to-chest",)
+
+
+def test_a_motion_asked_for_lists_only_the_methods_of_that_motion(bot, library):
+    reply = bot.ask("what are the twisting ones?")
+    assert reply.intent == "which" and len(reply.focus) > 1
+    assert {library.section(s).tags.motion for s in reply.focus} == {"rotation"}
+
+
+def test_a_how_to_that_names_a_method_gets_its_steps_even_when_it_mentions_the_arms(bot):
+    reply = bot.ask("how do I do the child's pose where you stretch your arms out along the floor?")
+    assert reply.intent == "howto" and reply.focus == ("childs-pose",)
+    assert any(c.quote.startswith("Kneel on a padded surface") for c in reply.citations)
