@@ -40,6 +40,7 @@ class Concept:
     should_match: tuple[str, ...] = ()
     should_not_match: tuple[str, ...] = ()
     always_other: bool = False  # names someone else by what it is ("my nan"): counts only for a move for them
+    aged: bool = False  # an age mention: counts in a combination only when it says older than `older_than`
 
     @property
     def label_upper(self) -> str:
@@ -115,7 +116,7 @@ def _concept(raw: dict, group: str | None, emergency: bool, where: str) -> Conce
         raise SettingsError(f"{where} {raw['id']}: unknown ConText category {sorted(ignore_set - CATEGORIES)[0]!r}")
     return Concept(raw["id"], raw.get("label", raw["id"]), group, emergency, tuple(raw["patterns"]),
                    frozenset(ignore_set), tuple(raw.get("should_match") or ()),
-                   tuple(raw.get("should_not_match") or ()), raw.get("experiencer") == "other")
+                   tuple(raw.get("should_not_match") or ()), raw.get("experiencer") == "other", bool(raw.get("aged")))
 
 
 @cache
@@ -304,7 +305,11 @@ class ClinicalReader:
                 token.lemma_ = lemma(token.text)
             for name, component in nlp.pipeline:
                 if name == "medspacy_context":  # every word is a target too, so clauses get ConText's reading
-                    words = [Span(doc, t.i, t.i + 1, label=WORD) for t in doc if not t.is_punct]
+                    # ...except a word that is a sign on its own: spaCy keeps extension values by a span's
+                    # boundaries, so the two would share one reading (a cue allowed for words only would mark it)
+                    signs = {(s.start, s.end) for s in doc.spans.get("medspacy_spans", ())}
+                    words = [Span(doc, t.i, t.i + 1, label=WORD) for t in doc
+                             if not t.is_punct and (t.i, t.i + 1) not in signs]
                     doc.spans["medspacy_spans"] = [*doc.spans.get("medspacy_spans", ()), *words]
                 doc = component(doc)
             from spacy.util import filter_spans

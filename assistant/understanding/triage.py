@@ -71,7 +71,7 @@ class Triager:
             c = concepts[f.concept]
             return Triage("referral", c.group, c.emergency, f.text, c.id)
         present = {f.concept: f for f in counted
-                   if f.concept != "older_age" or f.age(self.lexicon.older_than)}
+                   if not concepts[f.concept].aged or f.age(self.lexicon.older_than)}
         for combo in self.lexicon.combinations:
             if all(part in present for part in combo.when):
                 matched = " … ".join(present[p].text for p in combo.when)
