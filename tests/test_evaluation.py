@@ -126,6 +126,19 @@ def test_a_reply_saying_the_detail_is_not_given_counts_as_the_refusal_only_a_ref
         "out_of_scope_recall"] == pytest.approx(0.5)
 
 
+def test_a_named_sentence_pair_counts_when_both_sentences_are_cited_one_after_the_other(library):
+    from assistant.evaluation.cases import EvalCase
+
+    knees = library.section("knees-to-chest")
+    first, second = (p for p in knees.passages if p.text.startswith(("Don't hold your breath", "Instead, you should")))
+    case = EvalCase("b", ("do I hold my breath?",), "detail", ("answered",),
+                    cite_any=(f"{first.text} {second.text[:20]}",))
+    both = score(case, Reply("q", "answered", "", [Citation.of(1, first), Citation.of(2, second)]), library)
+    one = score(case, Reply("q", "answered", "", [Citation.of(1, first)]), library)
+    assert both.passed and not one.passed
+    assert summarise([both, one])["right_sentence"] == pytest.approx(0.5)
+
+
 def test_thresholds_are_parsed_strictly_and_shortfalls_named():
     assert parse_thresholds(["grounding=1", "over_referral=0.05"]) == {"grounding": 1.0, "over_referral": 0.05}
     with pytest.raises(Exception, match="METRIC=VALUE"):

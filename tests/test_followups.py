@@ -39,3 +39,22 @@ def test_a_how_to_that_names_a_method_gets_its_steps_even_when_it_mentions_the_a
     reply = bot.ask("how do I do the child's pose where you stretch your arms out along the floor?")
     assert reply.intent == "howto" and reply.focus == ("childs-pose",)
     assert any(c.quote.startswith("Kneel on a padded surface") for c in reply.citations)
+
+
+def test_one_detail_asked_of_two_methods_gives_each_ones_sentence_and_warnings(bot, library):
+    reply = bot.ask("is there any difference in how long you hold the knees to chest vs the child's pose?")
+    assert reply.intent == "compare" and set(reply.focus) == {"knees-to-chest", "childs-pose"}
+    for sid in reply.focus:
+        section = library.section(sid)
+        tagged = {p.text for p in section.passages if p.id in section.details["hold"]}
+        assert any(c.section_id == sid and c.quote in tagged for c in reply.citations)
+    warnings = [p.text for p in library.section("knees-to-chest").warnings]
+    assert any(c.quote in warnings for c in reply.citations)
+
+
+def test_where_it_pops_is_the_part_of_the_back_a_method_acts_on(bot, library):
+    reply = bot.ask("where should i feel it pop with the lying knee across thing")
+    assert reply.intent == "detail" and reply.focus == ("lying-knee-lever",)
+    lever = library.section("lying-knee-lever")
+    tagged = {p.text for p in lever.passages if p.id in lever.details["where"]}
+    assert any(c.quote in tagged for c in reply.citations)

@@ -136,6 +136,8 @@ class Composer:
             self._safety(draft, sections[0])
         elif plan.intent in ("safety", "compare") and not sections:
             self._safety_general(draft, plan, retrieval)
+        elif plan.intent == "compare" and plan.detail:
+            self._compare_detail(draft, sections, plan.detail)
         elif plan.intent == "compare":
             self._compare(draft, sections)
         elif plan.intent == "detail":
@@ -254,6 +256,21 @@ class Composer:
         for s in sections:
             d.add()
             self._safety(d, s, header=True)
+
+    def _compare_detail(self, d: Draft, sections: list[Section], kind: str) -> None:
+        """One detail asked of several methods ("how long do you hold X vs Y?"): each method's tagged sentences, or
+        that the article does not give it for that method; then each method's warnings."""
+        for s in sections:
+            by_id = {p.id: p for p in s.passages}
+            given = sorted((by_id[i] for i in s.details.get(kind, ()) if i in by_id), key=lambda p: p.start)
+            if given:
+                d.add(self.p.render("compare_detail_of", title=s.title))
+                self._lead(d, given)
+            else:
+                d.add(self.p.render("compare_detail_missing", title=s.title, what=missing_phrase(kind)))
+        d.add(self.p.render("compare_detail_after"))
+        for s in sections:
+            self._warnings(d, s)
 
     def _join(self, words) -> str:
         return f" {self.p.render('wanted_join')} ".join(words)

@@ -105,7 +105,6 @@ def score(case: EvalCase, reply: Reply, library, k: int = 3) -> CaseResult:
         return _score_plain(case, reply, k)
     ranking = ranking_of(reply, case.sections)
     relevant = set(case.sections)
-    quotes = [c.quote for c in reply.citations]
     failures = []
     status = counted_status(case, reply)
     status_ok = status in case.expect
@@ -120,15 +119,10 @@ def score(case: EvalCase, reply: Reply, library, k: int = 3) -> CaseResult:
         recall = sum(s in ranking for s in relevant) / len(relevant)
         if not hit:
             failures.append(f"top {k} cited sections {ranking[:k]}, expected one of {sorted(relevant)}")
-    cite_found = sum(any(p in q for q in quotes) for p in case.must_cite)
-    warn_found = sum(any(p in q for q in quotes) for p in case.must_warn)
-    failures += [f"no cited quote contains {p!r}" for p in case.must_cite if not any(p in q for q in quotes)]
-    failures += [f"warning not cited: {p!r}" for p in case.must_warn if not any(p in q for q in quotes)]
-    if case.cite_any and not any(p in q for p in case.cite_any for q in quotes):
-        failures.append(f"no cited quote contains any of {list(case.cite_any)!r}")
+    cite_found, warn_found, content = _content_failures(case, reply)
+    failures += content
     if case.urgent and not reply.urgent:
         failures.append("referral without the emergency wording")
-    failures += [f"answer contains {s!r}" for s in case.must_not_include if s in reply.answer]
     grounded = sum(library.source_text(c.source)[c.start:c.end] == c.quote for c in reply.citations)
     if grounded != len(reply.citations):
         failures.append(f"{len(reply.citations) - grounded} citation(s) not an exact source span")
@@ -145,13 +139,19 @@ def counted_status(case: EvalCase, reply: Reply) -> str:
     return reply.status
 
 
+def quoted(text: str, quotes: list[str]) -> bool:
+    """Whether a cited quote holds `text`, or two quotes cited one after the other do (the article's "Don't hold
+    your breath. Instead, …" is two sentences, each cited on its own)."""
+    return any(text in q for q in quotes) or any(text in f"{a} {b}" for a, b in zip(quotes, quotes[1:], strict=False))
+
+
 def _content_failures(case: EvalCase, reply: Reply) -> tuple[int, int, list[str]]:
     quotes = [c.quote for c in reply.citations]
-    cite_found = sum(any(p in q for q in quotes) for p in case.must_cite)
-    warn_found = sum(any(p in q for q in quotes) for p in case.must_warn)
-    failures = [f"no cited quote contains {p!r}" for p in case.must_cite if not any(p in q for q in quotes)]
-    failures += [f"warning not cited: {p!r}" for p in case.must_warn if not any(p in q for q in quotes)]
-    if case.cite_any and not any(p in q for p in case.cite_any for q in quotes):
+    cite_found = sum(quoted(p, quotes) for p in case.must_cite)
+    warn_found = sum(quoted(p, quotes) for p in case.must_warn)
+    failures = [f"no cited quote contains {p!r}" for p in case.must_cite if not quoted(p, quotes)]
+    failures += [f"warning not cited: {p!r}" for p in case.must_warn if not quoted(p, quotes)]
+    if case.cite_any and not any(quoted(p, quotes) for p in case.cite_any):
         failures.append(f"no cited quote contains any of {list(case.cite_any)!r}")
     failures += [f"answer contains {s!r}" for s in case.must_not_include if s in reply.answer]
     return cite_found, warn_found, failures
@@ -225,8 +225,8 @@ def summarise(results: list[CaseResult]) -> dict[str, float | None]:
         "citation_recall": _mean([r.citation_recall for r in results]),
         "must_cite_recall": sum(r.must_cite_found for r in results) / wanted_cite if wanted_cite else None,
         # answerable cases that name the sentences answering them (cite_any): answered, quoting one of them
-        "right_sentence": _share([r.status == "answered" and any(p in c.quote for p in r.case.cite_any
-                                                                 for c in r.reply.citations)
+        "right_sentence": _share([r.status == "answered" and any(quoted(p, [c.quote for c in r.reply.citations])
+                                                                 for p in r.case.cite_any)
                                   for r in answerable if r.case.cite_any]),
         "must_warn_recall": sum(r.must_warn_found for r in results) / wanted_warn if wanted_warn else None,
         "grounding": sum(r.grounded for r in results) / citations if citations else None,

@@ -150,8 +150,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if _COMPARE.search(text) and not (asked_detail and len(named) == 1):
         # "is the knee hug better first thing or before bed?" asks a detail of the one method it names
         pool = compared(text, f, focus if followup else (), methods, library)
-        if len(pool) > 1:
-            return Plan("compare", pool[:3], f)
+        if len(pool) > 1:  # "how long do you hold X vs Y?" compares that detail
+            return Plan("compare", pool[:3], f, asked_detail if len(named) > 1 and _QUANTITY.search(text) else None)
 
     if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
         intent: Intent = "safety" if last_intent == "safety" else "howto"
