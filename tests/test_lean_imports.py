@@ -13,8 +13,9 @@ from assistant.lean_imports import lean
 
 # Heavy packages a fresh answer used to import without needing them: QuickUMLS drags in nltk, scikit-learn, scipy
 # and pandas; spaCy's CLI package; LangChain's Runnable, retriever and tracer machinery.
+# LangChain itself is not imported at all (the embeddings have its interface without it).
 UNUSED = ("torch", "sentence_transformers", "quickumls", "nltk", "sklearn", "scipy", "pandas", "spacy.cli",
-          "langchain_core.runnables.base", "langchain_core.retrievers", "langchain_core.tracers", "langsmith")
+          "langchain_core", "langsmith")
 
 
 @pytest.fixture
@@ -57,6 +58,24 @@ def test_a_stand_in_calls_the_real_name_when_used_and_leaves_sys_modules_after_t
     import registry.component
 
     assert registry.component.NAME == "component"
+
+
+def test_a_deferred_package_is_imported_when_a_name_is_first_taken_and_its_names_are_the_real_ones(packages,
+                                                                                                 tmp_path):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "__init__.py").write_text("class Frame:\n    pass\n")
+    (tmp_path / "user.py").write_text("import frames\n\ndef is_frame(x):\n    return isinstance(x, frames.Frame)\n")
+    try:
+        with lean(deferred=("frames",)):
+            import user
+        assert "frames" not in sys.modules  # imported by the library, not loaded
+        assert user.is_frame(object()) is False  # the first name taken loads the real package
+        import frames
+
+        assert user.is_frame(frames.Frame()) is True and user.frames.Frame is frames.Frame
+    finally:
+        for name in ("user", "frames"):
+            sys.modules.pop(name, None)
 
 
 def test_an_already_imported_package_is_left_as_it_is(packages):

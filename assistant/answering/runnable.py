@@ -9,8 +9,11 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
+from ..knowledge.embeddings import register_with_langchain
 from ..records import Reply
 from .chain import AnswerChain, Question
+
+register_with_langchain()  # LangChain is loaded now: the embeddings are its `Embeddings` too
 
 
 class AnswerRunnable(Runnable[Question | dict, Reply]):

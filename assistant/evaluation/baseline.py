@@ -24,6 +24,9 @@ class BaselineChain:
         from langchain_core.runnables import RunnableLambda
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+        from ..knowledge.embeddings import register_with_langchain
+
+        register_with_langchain()
         self.library = library
         self.embeddings = embeddings
         splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,

@@ -601,7 +601,12 @@ def serve(bot, store: FeedbackStore, host: str, port: int, auth: tuple[str, str]
     # this app does not use; at 32 users that was about 8% of the server's CPU. Every 1,000 events is plenty.
     # Read when the app's queue is made, so set before building it.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
-    import gradio as gr
+    from ..lean_imports import lean
+
+    # Gradio imports pandas at its top for components and a monitoring page this app does not use: imported
+    # only if something takes a name from it (about 40 MB of the server's memory otherwise)
+    with lean(deferred=("pandas",)):
+        import gradio as gr
     from fastapi import FastAPI
 
     from .api import State, build_api, run_server

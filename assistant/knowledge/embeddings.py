@@ -1,5 +1,10 @@
-"""Sentence embeddings: the `Embedder` protocol, MiniLM behind LangChain's `Embeddings` (lazy, offline), and a
-deterministic stand-in (`HashingEmbeddings`) for tests that do not depend on what MiniLM finds similar."""
+"""Sentence embeddings: the `Embedder` protocol, MiniLM with LangChain's `Embeddings` interface (lazy, offline), and
+a deterministic stand-in (`HashingEmbeddings`) for tests that do not depend on what MiniLM finds similar.
+
+Both have LangChain's whole `Embeddings` interface (the async methods too) without importing LangChain: importing
+`langchain_core` costs a fresh `backstretch ask` about a third of a second and the question path never uses it.
+They are registered as `Embeddings` (so `isinstance` holds) by `register_with_langchain`, which the
+LangChain-facing modules call when they are imported."""
 
 from __future__ import annotations
 
@@ -10,8 +15,6 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
-
-from langchain_core.embeddings import Embeddings
 
 from ..errors import SettingsError
 from ..settings import DEFAULT_MODEL, configure_offline
@@ -30,6 +33,36 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class LangChainEmbeddings:
+    """LangChain's `Embeddings` interface: its async methods run the sync ones in the default executor, as
+    `langchain_core.embeddings.Embeddings` does."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> list[float]:
+        raise NotImplementedError
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(None, self.embed_query, text)
+
+
+def register_with_langchain() -> None:
+    """Make the embeddings here `langchain_core.embeddings.Embeddings` (a virtual subclass; imports LangChain)."""
+    from langchain_core.embeddings import Embeddings
+
+    for cls in (SentenceEmbeddings, HashingEmbeddings):
+        if not issubclass(cls, Embeddings):
+            Embeddings.register(cls)
 
 
 class QueryCache:
@@ -86,7 +119,7 @@ def resolve_model(name: str) -> str:
     return name
 
 
-class SentenceEmbeddings(QueryCache, Embeddings):
+class SentenceEmbeddings(QueryCache, LangChainEmbeddings):
     """Normalised sentence-transformers vectors; repeated queries come from a small cache."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, cache_size: int = 2048) -> None:
@@ -143,7 +176,7 @@ class SentenceEmbeddings(QueryCache, Embeddings):
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-class HashingEmbeddings(QueryCache, Embeddings):
+class HashingEmbeddings(QueryCache, LangChainEmbeddings):
     """A deterministic stand-in for MiniLM: each stemmed word hashed to one of 384 signed dimensions, the counts
     made a unit vector. Texts sharing words are similar, nothing else is; no model is loaded (for tests of what
     happens around retrieval, never of what MiniLM finds similar)."""

@@ -13,9 +13,12 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
+from ..knowledge.embeddings import register_with_langchain
 from ..knowledge.index import VectorIndex
 from ..knowledge.library import Library
 from .retrieval import Bm25, HybridSearch, Retrieval
+
+register_with_langchain()  # LangChain is loaded now: the embeddings are its `Embeddings` too
 
 
 class HybridRetriever(BaseRetriever):
