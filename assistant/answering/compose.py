@@ -261,8 +261,7 @@ class Composer:
         """One detail asked of several methods ("how long do you hold X vs Y?"): each method's tagged sentences, or
         that the article does not give it for that method; then each method's warnings."""
         for s in sections:
-            by_id = {p.id: p for p in s.passages}
-            given = sorted((by_id[i] for i in s.details.get(kind, ()) if i in by_id), key=lambda p: p.start)
+            given = self.tagged(s, kind)
             if given:
                 d.add(self.p.render("compare_detail_of", title=s.title))
                 self._lead(d, given)
@@ -365,22 +364,24 @@ class Composer:
     def gives_detail(self, plan: Plan) -> bool:
         """Whether a detail plan's method has sentences tagged with the detail asked for (else the reply says the
         article does not give it)."""
-        if plan.intent != "detail" or not plan.sections or not plan.detail:
-            return False
-        s = self.library.section(plan.sections[0])
-        ids = {p.id for p in s.passages}
-        return any(i in ids for i in s.details.get(plan.detail, ()))
+        return bool(plan.sections and plan.detail and self.tagged(self.library.section(plan.sections[0]), plan.detail))
+
+    @staticmethod
+    def tagged(s: Section, kind: str) -> list[Passage]:
+        """The method's sentences the sidecar tags with a detail kind, in the article's order."""
+        by_id = {p.id: p for p in s.passages}
+        return sorted((by_id[i] for i in s.details.get(kind, ()) if i in by_id), key=lambda p: p.start)
 
     def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
         """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
         it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""
-        by_id = {p.id: p for p in s.passages}
-        chosen = [by_id[i] for i in s.details.get(kind, ()) if i in by_id] if kind else []
+        chosen = self.tagged(s, kind) if kind else []
         if chosen:  # the tagged sentences are the direct answer
-            self._lead(d, sorted(chosen, key=lambda p: p.start))
+            self._lead(d, chosen)
             d.add(self.p.render("detail_intro", title=s.title))
         else:  # that the article does not say is the direct answer; then what it does say
             d.add(self.p.render("detail_missing", title=s.title, what=missing_phrase(kind) if kind else "that"))
+            by_id = {p.id: p for p in s.passages}
             given = list(dict.fromkeys(i for ids in s.details.values() for i in ids))
             chosen = [by_id[i] for i in given if i in by_id and by_id[i].kind != "warning"][:3] or s.steps[:2]
             for p in sorted(chosen, key=lambda p: p.start):

@@ -126,27 +126,27 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
+    asked_detail = detail_kind(question)
 
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
         return Plan("howto", focus[1:], f, followup=True)
-    if focus and not named and (f.without or _ANOTHER.search(text) and not detail_kind(question)):
+    if focus and not named and (f.without or _ANOTHER.search(text) and not asked_detail):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
         if len(alternatives) == 1:
             return Plan("howto", alternatives, f, followup=True)
         if len(alternatives) > 1:
-            return Plan("clarify", alternatives[:top_k], f, detail_kind(question), followup=True)
-    if followup and len(focus) > 1 and (detail_kind(question) or _PRONOUN.search(_DUMMY_IT.sub(" ", text))):
+            return Plan("clarify", alternatives[:top_k], f, asked_detail, followup=True)
+    if followup and len(focus) > 1 and (asked_detail or _PRONOUN.search(_DUMMY_IT.sub(" ", text))):
         # "how long do I hold it?" after a list of methods: which one is meant is asked, not guessed; unless only
         # one of them gives that detail ("which hand?" after both standing arches)
-        kind = detail_kind(question)
+        kind = asked_detail
         giving = [sid for sid in focus if kind and kind in library.section(sid).details]
         if len(giving) == 1:
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
-    asked_detail = detail_kind(question)
     if _COMPARE.search(text) and not (asked_detail and len(named) == 1):
         # "is the knee hug better first thing or before bed?" asks a detail of the one method it names
         pool = compared(text, f, focus if followup else (), methods, library)
@@ -175,7 +175,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if (described or len(named) == 1) and _DO_IT.search(text) and not f.regions:
         # "how do I do that kneeling thing where you stretch your arms out": the steps, not the arms detail
         return Plan("howto", (described or named[0],), f)
-    kind = detail_kind(question)
+    kind = asked_detail
     if kind and (named or followup or described or not (f.any_filter or _WHICH.search(text))):
         if described:
             target = (described,)
