@@ -47,3 +47,8 @@ def test_context_rules_mark_their_examples(example):
     assert found, f"{example['concept']} not found in {example['text']!r}"
     carries = any(example["flag"] in f.flags for f in found)
     assert carries is not example.get("absent", False), [sorted(f.flags) for f in found]
+
+
+@pytest.mark.parametrize("example", LEXICON.mover_examples, ids=[e["text"][:40] for e in LEXICON.mover_examples])
+def test_whose_move_it_is_follows_the_mover_examples(example):
+    assert default_triager().reader.read(example["text"]).mover_other is example["other"]

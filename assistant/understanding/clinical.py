@@ -84,6 +84,7 @@ class RedFlagLexicon:
     lemmas: dict[str, str]
     emergency_groups: frozenset[str] = field(default_factory=frozenset)
     clause_breaks: frozenset[str] = field(default_factory=frozenset)  # words that start a new clause
+    mover_examples: list[dict] = field(default_factory=list)  # {text, other}: whose move it is, as cases
 
     @classmethod
     def load(cls, folder: Path) -> RedFlagLexicon:
@@ -153,7 +154,8 @@ def _load(folder: str) -> RedFlagLexicon:
                              {k: list(v) for k, v in (flags.get("sets") or {}).items()}, rules,
                              list(ctx.get("examples") or ()), dict(words.get("rewrite") or {}),
                              dict(words.get("lemmas") or {}), frozenset(emergency_groups),
-                             frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()))
+                             frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()),
+                             list(flags.get("mover_examples") or ()))
     try:  # every pattern compiles, or the lexicon names the one that does not
         for c in concepts.values():
             for p in c.patterns:
