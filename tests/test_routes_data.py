@@ -60,3 +60,12 @@ def test_social_turns_and_near_misses_get_their_own_reply(bot, turns, status):
 def test_a_social_turn_leaves_the_focus_alone(bot):
     replies = bot.conversation(["How do I do the child's pose?", "thanks!", "how long do I hold it?"])
     assert replies[-1].status == "answered" and replies[-1].focus == ("childs-pose",)
+
+
+def test_a_fresh_question_near_nothing_the_article_answers_is_out_of_scope_but_a_follow_up_is_not(bot):
+    far = "stuck in a waiting room for ages, any good podcasts to pass the time?"
+    assert bot._chain.router.decide(bot.index.embeddings.embed_query(far)).score < bot._chain.router.article_floor
+    reply = bot.conversation([far])[-1]
+    assert reply.status == "out_of_scope" and not reply.citations, reply.answer
+    followed = bot.conversation(["How do I do the child's pose?", "and after that?"])[-1]
+    assert followed.status == "answered", followed.answer

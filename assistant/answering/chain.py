@@ -190,7 +190,8 @@ class AnswerChain:
         scope = decide_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance, self.router)
         if scope.kind == "social":
             self._reply(turn, "social", self.composer.social(scope.reason), intent="social")
-        elif scope.kind == "out_of_scope":
+        elif scope.kind == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):
+            # after a referral, a request for a move is answered by the reminder (in _hold), however it is worded
             self._out_of_scope(turn, scope.reason or None)
 
     def _plan(self, turn: Turn) -> None:

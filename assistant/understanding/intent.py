@@ -26,6 +26,9 @@ _WHICH = re.compile(
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
     r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b|"
     r"\b(what|which) (are|were) the\b[^?]{0,25}\bones\b")
+# What the person says they do not have is context, not the question ("no injury or anything, how's it done?").
+_DENIED = re.compile(r"\b(no|not|without|never|nothing|zero|nor)\b( \w+){0,2}? (injur\w*|sore\w*|damage\w*|bruis\w*|"
+                     r"arthritis|hurt\w*|problems?|issues?)\b")
 # "Is it safe to…", "it's bad to…": a dummy "it" is not a reference to an earlier method.
 _DUMMY_IT = re.compile(r"\b(is it|it is|it's|was it|would it be|will it be) (\w+ )?(\w+) to\b")
 _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same|the move|the stretch|the exercise|"
@@ -163,7 +166,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
 
     # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
     described = retrieval.described if not (named or followup or _WHICH.search(text)) else None
-    if _SAFETY.search(text) and not (asked_detail and _QUANTITY.search(text)):
+    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)):
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
             return Plan("compare", named[:3], f)

@@ -181,3 +181,8 @@ class Router:
             if scores[best_name] >= lowest and lead >= margin:
                 return Decision(best.kind, best.name, best.reason, scores[best_name], lead)
         return Decision("article", "article", "", article, 0.0)
+
+    @property
+    def article_floor(self) -> float:
+        """The least article score a fresh question needs to stay on the article's ground (0: no floor)."""
+        return self.table.thresholds.get("article_floor", (0.0, 0.0))[0]

@@ -14,6 +14,7 @@ from typing import Literal
 from ..records import Reply
 from .conversation import last_focus
 from .details import detail_kind, keeps_in_scope
+from .intent import asks_for_move
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, normalise
 from .retrieval import Retrieval
 from .router import Router
@@ -94,6 +95,9 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         if decision.kind != "article":
             return Scope(decision.kind, decision.reason)
+        if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
+                and not asks_for_move(text)):
+            return Scope("out_of_scope", "off_topic")  # near nothing the article answers, and no move asked for
     if about_other_body_part(text) and not retrieval.facets.named:
         return Scope("out_of_scope", "other_joint")
     text = normalise(text)
