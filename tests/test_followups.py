@@ -58,3 +58,26 @@ def test_where_it_pops_is_the_part_of_the_back_a_method_acts_on(bot, library):
     lever = library.section("lying-knee-lever")
     tagged = {p.text for p in lever.passages if p.id in lever.details["where"]}
     assert any(c.quote in tagged for c in reply.citations)
+
+
+def test_the_two_methods_of_a_kind_are_compared_and_a_follow_up_then_asks_which(bot):
+    first, second = bot.conversation(["what's the difference between the two hug methods?", "ok so how do we do it"])
+    assert first.intent == "compare" and set(first.focus) == {"hug-from-front", "hug-from-behind"}
+    assert second.status == "clarify" and set(second.focus) == {"hug-from-front", "hug-from-behind"}
+
+
+def test_all_the_methods_of_a_motion_are_listed_whatever_the_wording(bot, library):
+    reply = bot.ask("what are all the rotating ones?")
+    assert reply.intent == "which" and len(reply.focus) > 2
+    assert {library.section(s).tags.motion for s in reply.focus} == {"rotation"}
+
+
+def test_which_way_to_turn_is_answered_by_the_sentence_that_gives_the_direction(bot):
+    reply = bot.ask("in the floor twist do I turn towards my bent knee or away from it?")
+    assert reply.intent == "detail" and reply.focus == ("seated-floor-rotation",)
+    assert any("opposite direction" in c.quote or "same side as your bent knee" in c.quote for c in reply.citations)
+
+
+def test_a_motion_named_beside_one_method_and_a_detail_still_makes_a_comparison(bot):
+    reply = bot.ask("does the kneeling child's pose stretch the back muscles as much as arching backwards?")
+    assert reply.intent == "compare" and set(reply.focus) >= {"childs-pose", "standing-extension"}

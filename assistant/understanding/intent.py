@@ -25,7 +25,7 @@ _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
     r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b|"
-    r"\b(what|which) (are|were) the\b[^?]{0,25}\bones\b")
+    r"\b(what|which) (are|were) (all )?the\b[^?]{0,25}\bones\b")
 # What the person says they do not have is context, not the question ("no injury or anything, how's it done?").
 _DENIED = re.compile(r"\b(no|not|without|never|nothing|zero|nor)\b( \w+){0,2}? (injur\w*|sore\w*|damage\w*|bruis\w*|"
                      r"arthritis|hurt\w*|problems?|issues?)\b")
@@ -43,6 +43,8 @@ _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretc
                            r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
+# "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
+_BOTH = re.compile(r"\b(two|both|all)\b")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -93,15 +95,18 @@ def detail_kind(question: str) -> str | None:
     return read_detail_kind(normalise(question))
 
 
-def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], library: Library) -> tuple[str, ...]:
+def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], library: Library,
+             fill: bool = True) -> tuple[str, ...]:
     """The methods a comparison weighs: those it names, then one per kind of motion it names (the best-ranked of
-    that motion), else the methods in focus."""
+    that motion), else (with `fill`) one fitting the posture asked for, then the methods in focus."""
     pool = list(f.named)
     for motion, words in MOTIONS.items():
         if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
-            best = next((s for s in ranked if library.section(s).tags.motion == motion and s not in pool), None)
-            if best:
-                pool.append(best)
+            of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool
+                         and not library.section(s).professional_only]
+            pool += of_motion if _BOTH.search(text) else of_motion[:1]
+    if not fill:
+        return tuple(pool)
     if len(pool) < 2 and f.positions:  # "twisting sat down or swinging my arms standing": the posture tells them apart
         pool += [s for s in ranked if s not in pool and f.admits(library.section(s))][:1]
     if len(pool) < 2:
@@ -150,9 +155,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
-    if _COMPARE.search(text) and not (asked_detail and len(named) == 1):
-        # "is the knee hug better first thing or before bed?" asks a detail of the one method it names
-        pool = compared(text, f, focus if followup else (), methods, library)
+    if _COMPARE.search(text):
+        # "is the knee hug better first thing or before bed?" asks a detail of the one method it names: neither a
+        # posture nor the method in focus makes a second party to it; a motion it names does ("does leaning back
+        # stretch the muscles as much as the knee hug?")
+        one_detail = bool(asked_detail) and len(named) == 1
+        pool = compared(text, f, focus if followup else (), methods, library, fill=not one_detail)
         if len(pool) > 1:  # "how long do you hold X vs Y?" compares that detail
             return Plan("compare", pool[:3], f, asked_detail if len(named) > 1 and _QUANTITY.search(text) else None)
 

@@ -51,6 +51,9 @@ MOTIONS: dict[str, tuple[str, ...]] = {
                   "extension", "extensions", "extending", "lean back", "leaning back", "backbend", "backbends"),
     "flexion": ("knees to chest", "knees to my chest", "knee hug", "curl up", "curling up", "fold forward",
                 "folding forward", "bend forward", "bending forward"),
+    # the hugs as a kind ("the two hug ones"), never bare "hug", which the knee hug shares
+    "partner": ("hug ones", "hug one", "hug methods", "hug method", "hugs", "hugging ones", "partner ones",
+                "partner methods", "partner moves", "partner stretches"),
 }
 WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "second person", "other person",
                 "someone else", "helper", "a person", "two of us", "another body", "spouse", "husband", "wife",
