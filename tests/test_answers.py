@@ -352,3 +352,17 @@ def test_when_one_method_fits_its_steps_come_with_all_its_warnings_instead_of_a_
     section = library.section("lying-knee-lever")
     assert [c.quote for c in reply.citations if c.kind == "step"]
     assert "".join(quotes(reply, "step")).replace(" ", "") == "".join(p.text for p in section.steps).replace(" ", "")
+
+
+@pytest.mark.parametrize("question, section, words", [
+    ("what does prone mean?", "childs-pose", "(prone)"),
+    ("sorry what's the lumbar region exactly", "standing-rotation", "lumbar region or low back"),
+])
+def test_a_word_the_article_defines_in_passing_is_answered_with_that_sentence(bot, question, section, words):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.focus == (section,), reply.answer
+    assert words in reply.citations[0].quote
+
+
+def test_a_word_the_article_never_defines_is_still_trivia(bot):
+    assert bot.ask("what is the coccyx?").status == "out_of_scope"

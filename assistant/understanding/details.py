@@ -4,11 +4,16 @@ a detail the article does not give. Which sentence gives it is tagged in the cor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import SettingsError
+
+if TYPE_CHECKING:
+    from ..records import Section
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,8 @@ class DetailKind:
     should_match: tuple[str, ...] = ()
     should_not_match: tuple[str, ...] = ()
     routes_decide: bool = False  # naming a method and asking this does not by itself keep a question in scope
+    by_term: bool = False  # the sentence that gives it is found by the word asked about, not by the method
+    common: frozenset[str] = frozenset()  # words too common to be the word asked about
 
 
 @cache
@@ -33,7 +40,8 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
         data = safe_load(path.read_text(encoding="utf-8")) or {}
         return tuple(DetailKind(name, tuple(re.compile(p) for p in raw["asks"]), str(raw["missing"]),
                                 tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()),
-                                bool(raw.get("routes_decide", False)))
+                                bool(raw.get("routes_decide", False)), bool(raw.get("by_term", False)),
+                                frozenset(raw.get("common") or ()))
                      for name, raw in (data.get("kinds") or {}).items())
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
@@ -54,3 +62,24 @@ def missing_phrase(kind: str, folder: str | None = None) -> str:
 def keeps_in_scope(kind: str | None, folder: str | None = None) -> bool:
     """Whether asking this detail of a named method keeps the question on the article's ground."""
     return kind is not None and not any(k.name == kind and k.routes_decide for k in detail_kinds(folder))
+
+
+_WORD = re.compile(r"\b[a-z]{5,}\b(?!')")  # not the stem of a contraction ("doesn't")
+
+
+def by_term(kind: str | None, folder: str | None = None) -> bool:
+    return kind is not None and any(k.name == kind and k.by_term for k in detail_kinds(folder))
+
+
+def giving_term(text: str, kind: str, sections: Iterable[Section]) -> str | None:
+    """For a kind found by term ("what's the thoracic spine?"): the first section, in the order given, whose
+    sentences tagged with that kind contain a long word of the (lower-cased) question; None when none does."""
+    common = next((k.common for k in detail_kinds() if k.name == kind), frozenset())
+    words = set(_WORD.findall(text)) - common
+    for s in sections:
+        by_id = {p.id: p for p in s.passages}
+        for pid in s.details.get(kind, ()):
+            p = by_id.get(pid)
+            if p is not None and words & set(_WORD.findall(p.text.lower())):
+                return s.id
+    return None

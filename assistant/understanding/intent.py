@@ -10,6 +10,7 @@ from typing import Literal
 from ..knowledge.library import Library
 from ..records import Reply
 from .conversation import last_focus
+from .details import by_term, giving_term
 from .details import detail_kind as read_detail_kind
 from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, normalise
 from .retrieval import Retrieval
@@ -135,6 +136,14 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
     asked_detail = detail_kind(question)
+    if by_term(asked_detail):
+        # "what's the thoracic spine?": the method whose defining sentence holds the word, whatever is in focus
+        assert asked_detail is not None
+        ranked = [h.section for h in retrieval.sections] + list(library.sections)
+        defining = giving_term(text, asked_detail, ranked)
+        if defining:
+            return Plan("detail", (defining,), f, asked_detail)
+        asked_detail = None  # no sentence of the article defines it: read as any other question
 
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second

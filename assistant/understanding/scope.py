@@ -13,7 +13,7 @@ from typing import Literal
 
 from ..records import Reply
 from .conversation import last_focus
-from .details import detail_kind, keeps_in_scope
+from .details import by_term, detail_kind, giving_term, keeps_in_scope
 from .intent import asks_for_move
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, normalise
 from .retrieval import Retrieval
@@ -91,7 +91,10 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
     # however near a yoga-class question it sounds
     several = len(retrieval.facets.named) > 1
-    if router is not None and retrieval.vector is not None and not about_a_detail and not several:
+    # a word the article defines in passing ("what's the thoracic spine?") is its to answer, not trivia
+    defines = by_term(kind) and kind is not None and giving_term(normalise(text), kind,
+                                                                   [h.section for h in retrieval.sections]) is not None
+    if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         if decision.kind != "article":
             return Scope(decision.kind, decision.reason)
