@@ -81,3 +81,9 @@ def test_which_way_to_turn_is_answered_by_the_sentence_that_gives_the_direction(
 def test_a_motion_named_beside_one_method_and_a_detail_still_makes_a_comparison(bot):
     reply = bot.ask("does the kneeling child's pose stretch the back muscles as much as arching backwards?")
     assert reply.intent == "compare" and set(reply.focus) >= {"childs-pose", "standing-extension"}
+
+
+def test_which_of_a_kind_is_easier_weighs_every_method_of_that_kind_with_the_articles_own_sentences(bot):
+    reply = bot.ask("which of the hug ones is easier to get right?")
+    assert reply.intent == "compare" and set(reply.focus) == {"hug-from-front", "hug-from-behind"}
+    assert any("coordination" in c.quote for c in reply.citations)

@@ -37,7 +37,8 @@ _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same
 # A question that weighs two moves against each other ("X or Y, which is better?", "safer than", "as much as").
 _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
                       r"forgiving|range)|less (dangerous|risky)|easier|gentler|versus|vs\.?|compared?|comparing|"
-                      r"difference between|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b")
+                      r"difference between|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
+                      r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
                            r"ones?|poses?|ways?|position|technique)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
@@ -46,6 +47,8 @@ _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different 
                       r"something else|anything else)\b")
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
 _BOTH = re.compile(r"\b(two|both|all)\b")
+# "which hug one needs less coordination?" weighs all the hugs too ("which twist is best for…?" is a list)
+_WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -105,7 +108,7 @@ def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], li
         if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
             of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool
                          and not library.section(s).professional_only]
-            pool += of_motion if _BOTH.search(text) else of_motion[:1]
+            pool += of_motion if _BOTH.search(text) or _WHICH_LESS.search(text) else of_motion[:1]
     if not fill:
         return tuple(pool)
     if len(pool) < 2 and f.positions:  # "twisting sat down or swinging my arms standing": the posture tells them apart
