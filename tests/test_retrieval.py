@@ -40,6 +40,21 @@ def test_low_back_words_mean_the_lumbar_region(library):
     assert facets("what helps my lower back", library.sections).regions == {"lumbar"}
 
 
+@pytest.mark.parametrize("question, partner", [
+    ("my wife stands at a till all day and her low back gets stiff, what helps?", None),
+    ("my wife and I want to try one together", True),
+    ("can my boyfriend lift-me-from-behind safely?", True),
+    ("is there one I can do with someone?", True),
+    ("any I can do on my own?", False),
+])
+def test_a_person_named_is_a_partner_only_when_they_do_the_move_with_the_asker(question, partner, library):
+    assert facets(question, library.sections).partner is partner
+
+
+def test_the_bottom_of_the_spine_is_the_lumbar_region(library):
+    assert facets("the bottom of my spine just above my bum is stiff", library.sections).regions == {"lumbar"}
+
+
 def test_both_retrievers_contribute_to_the_ranking(retriever):
     dense = {h.passage_id for h in retriever.index.query("tight between shoulder blades", 10)}
     lexical = {pid for pid, _ in retriever.bm25.ranked("tight between shoulder blades", 10)}

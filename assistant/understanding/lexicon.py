@@ -13,7 +13,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
                  "upper back", "upper-back", "top of my back", "between my shoulder blades",
                  "between the shoulder blades", "shoulder blades", "shoulder blade", "thoracic", "rib cage"),
     "lumbar": ("low back", "lower back", "low-back", "lower-back", "lumbar", "lower spine", "bottom of my back",
-               "base of my spine", "lower part of my back", "lower part of the back", "small of my back"),
+               "base of my spine", "lower part of my back", "lower part of the back", "small of my back",
+               "bottom of my spine", "bottom of the spine", "base of the spine", "just above my bum",
+               "above my bum", "above my butt"),
     "sacroiliac": ("sacroiliac", "si joint", "si joints", "hip", "hips", "pelvis", "tailbone"),
 }
 # What a region is called in the article, added to a query so both retrievers see the article's words.
@@ -55,9 +57,14 @@ MOTIONS: dict[str, tuple[str, ...]] = {
     "partner": ("hug ones", "hug one", "hug methods", "hug method", "hugs", "hugging ones", "partner ones",
                 "partner methods", "partner moves", "partner stretches"),
 }
-WITH_PARTNER = ("partner", "someone", "somebody", "friend", "another person", "second person", "other person",
-                "someone else", "helper", "a person", "two of us", "another body", "spouse", "husband", "wife",
-                "boyfriend", "girlfriend", "companion", "two people", "with help", "my brother", "my sister")
+WITH_PARTNER = ("someone", "somebody", "another person", "second person", "other person", "a partner",
+                "someone else", "helper", "a person", "two of us", "another body", "companion", "two people",
+                "with help", "partner stretch", "partner stretches")
+# People a move may be done with, or for: a partner only when they do it with the asker ("my wife and I", "can my
+# boyfriend lift me"), not when the move is theirs ("my wife's low back gets stiff, what helps her?")
+PEOPLE = ("partner", "friend", "spouse", "husband", "wife", "boyfriend", "girlfriend", "my brother", "my sister")
+_TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out)|on me|(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|"
+                       r"(crack|pop|do|adjust)\w* my|to me|for me|each other)\b")
 ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
          "without anyone", "without someone", "nobody", "no one", "no-one")
 
@@ -153,7 +160,7 @@ def facets(question: str, sections: list[Section]) -> Facets:
     partner: bool | None = None
     if any_phrase(text, ALONE):
         partner = False
-    elif any_phrase(text, WITH_PARTNER):
+    elif any_phrase(text, WITH_PARTNER) or any_phrase(text, PEOPLE) and _TOGETHER.search(text):
         partner = True
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
                   named_sections(text, sections), frozenset(avoid))
