@@ -87,3 +87,10 @@ def test_which_of_a_kind_is_easier_weighs_every_method_of_that_kind_with_the_art
     reply = bot.ask("which of the hug ones is easier to get right?")
     assert reply.intent == "compare" and set(reply.focus) == {"hug-from-front", "hug-from-behind"}
     assert any("coordination" in c.quote for c in reply.citations)
+
+
+def test_a_comparison_by_region_the_article_never_makes_says_so_and_gives_where_each_acts(bot):
+    reply = bot.ask("for my upper back, the foam roller or the edge of the bed, which one?")
+    assert reply.intent == "compare" and set(reply.focus) == {"foam-roller", "bed-edge-extension"}
+    assert reply.answer.startswith("The article does not compare")
+    assert {"foam-roller", "bed-edge-extension"} <= {c.section_id for c in reply.citations if "mid back" in c.quote}

@@ -259,7 +259,11 @@ class Composer:
 
     def _compare_detail(self, d: Draft, sections: list[Section], kind: str) -> None:
         """One detail asked of several methods ("how long do you hold X vs Y?"): each method's tagged sentences, or
-        that the article does not give it for that method; then each method's warnings."""
+        that the article does not give it for that method; then each method's warnings. A comparison asked by
+        region ("X or Y for my mid back?") that the article never makes says so first."""
+        if kind == "where" and len(sections) > 1 and not self.library.comparisons_of(sections[0], sections[1]):
+            d.add(self.p.render("compare_not_said_detail", titles=self._join([s.title for s in sections]),
+                                what=missing_phrase(kind)))
         for s in sections:
             given = self.tagged(s, kind)
             if given:

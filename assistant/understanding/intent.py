@@ -174,7 +174,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         one_detail = bool(asked_detail) and len(named) == 1
         pool = compared(text, f, focus if followup else (), methods, library, fill=not one_detail)
         if len(pool) > 1:  # "how long do you hold X vs Y?" compares that detail
-            return Plan("compare", pool[:3], f, asked_detail if len(named) > 1 and _QUANTITY.search(text) else None)
+            detail = asked_detail if len(named) > 1 and _QUANTITY.search(text) else None
+            pair = [library.section(s) for s in pool[:2]]
+            if detail is None and f.regions and not library.comparisons_of(*pair):
+                detail = "where"  # "bed edge or foam roller for my mid back?": where each one acts, as the article says
+            return Plan("compare", pool[:3], f, detail)
 
     if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
         intent: Intent = "safety" if last_intent == "safety" else "howto"
