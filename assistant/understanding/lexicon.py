@@ -63,8 +63,9 @@ WITH_PARTNER = ("someone", "somebody", "another person", "second person", "other
 # People a move may be done with, or for: a partner only when they do it with the asker ("my wife and I", "can my
 # boyfriend lift me"), not when the move is theirs ("my wife's low back gets stiff, what helps her?")
 PEOPLE = ("partner", "friend", "spouse", "husband", "wife", "boyfriend", "girlfriend", "my brother", "my sister")
-_TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out)|on me|(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|"
-                       r"(crack|pop|do|adjust)\w* my|to me|for me|each other)\b")
+_TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out)|on me|"
+                       r"(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|(crack|pop|do|adjust)\w* my|to me|for me|"
+                       r"each other)\b")
 ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
          "without anyone", "without someone", "nobody", "no one", "no-one")
 
