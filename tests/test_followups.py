@@ -94,3 +94,9 @@ def test_a_comparison_by_region_the_article_never_makes_says_so_and_gives_where_
     assert reply.intent == "compare" and set(reply.focus) == {"foam-roller", "bed-edge-extension"}
     assert reply.answer.startswith("The article does not compare")
     assert {"foam-roller", "bed-edge-extension"} <= {c.section_id for c in reply.citations if "mid back" in c.quote}
+
+
+def test_a_detail_asked_of_a_move_known_only_by_its_posture_is_that_moves_detail(bot):
+    reply = bot.ask("been doing the kneeling one for ages and never a single crack, am i doing it wrong?")
+    assert reply.intent == "detail" and reply.focus == ("childs-pose",)
+    assert any("may not lead to any cracking sounds" in c.quote for c in reply.citations)

@@ -203,6 +203,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "how do I do that kneeling thing where you stretch your arms out": the steps, not the arms detail
         return Plan("howto", (described or named[0],), f)
     kind = asked_detail
+    if kind and not (named or followup or described) and f.any_filter and not _WHICH.search(text):
+        # "did the kneeling one for a week and not a single crack": the only method that fits is the one meant
+        fitting = [sid for sid in methods if f.admits(library.section(sid))]
+        described = fitting[0] if len(fitting) == 1 else None
     if kind and (named or followup or described or not (f.any_filter or _WHICH.search(text))):
         if described:
             target = (described,)
