@@ -100,3 +100,10 @@ def test_a_detail_asked_of_a_move_known_only_by_its_posture_is_that_moves_detail
     reply = bot.ask("been doing the kneeling one for ages and never a single crack, am i doing it wrong?")
     assert reply.intent == "detail" and reply.focus == ("childs-pose",)
     assert any("may not lead to any cracking sounds" in c.quote for c in reply.citations)
+
+
+def test_two_details_asked_in_one_breath_are_both_answered(bot):
+    reply = bot.ask("for the child's pose, how long do I stay down and how many times a day?")
+    assert reply.intent == "detail" and reply.focus == ("childs-pose",)
+    quotes = " ".join(c.quote for c in reply.citations)
+    assert "30 seconds" in quotes and "three to five times daily" in quotes

@@ -141,7 +141,7 @@ class Composer:
         elif plan.intent == "compare":
             self._compare(draft, sections)
         elif plan.intent == "detail":
-            self._detail(draft, sections[0], plan.detail or "", retrieval)
+            self._detail(draft, sections[0], plan.detail or "", retrieval, plan.also)
         else:
             self._which(draft, plan, sections)
         if not (plan.intent in ("safety", "compare") and not sections) and not cautions_shown:
@@ -376,10 +376,13 @@ class Composer:
         by_id = {p.id: p for p in s.passages}
         return sorted((by_id[i] for i in s.details.get(kind, ()) if i in by_id), key=lambda p: p.start)
 
-    def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval) -> None:
+    def _detail(self, d: Draft, s: Section, kind: str, r: Retrieval, plan_also: tuple[str, ...] = ()) -> None:
         """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
         it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""
         chosen = self.tagged(s, kind) if kind else []
+        if chosen:  # a second detail asked in the same breath ("how long, and how often?") is answered beside it
+            extra = [p for k in plan_also for p in self.tagged(s, k) if p not in chosen]
+            chosen = sorted([*chosen, *extra], key=lambda p: p.start)
         if chosen:  # the tagged sentences are the direct answer
             self._lead(d, chosen)
             d.add(self.p.render("detail_intro", title=s.title))

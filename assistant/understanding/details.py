@@ -55,6 +55,11 @@ def detail_kind(text: str, folder: str | None = None) -> str | None:
     return None
 
 
+def detail_kinds_asked(text: str, folder: str | None = None) -> tuple[str, ...]:
+    """Every detail kind the (lower-cased) question asks for, the first one first ("how long and how often?")."""
+    return tuple(k.name for k in detail_kinds(folder) if any(rx.search(text) for rx in k.asks))
+
+
 def missing_phrase(kind: str, folder: str | None = None) -> str:
     return next((k.missing for k in detail_kinds(folder) if k.name == kind), "that detail")
 

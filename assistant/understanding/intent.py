@@ -10,7 +10,7 @@ from typing import Literal
 from ..knowledge.library import Library
 from ..records import Reply
 from .conversation import last_focus
-from .details import by_term, giving_term
+from .details import by_term, detail_kinds_asked, giving_term
 from .details import detail_kind as read_detail_kind
 from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, normalise
 from .retrieval import Retrieval
@@ -66,6 +66,7 @@ class Plan:
     detail: str | None = None
     followup: bool = False
     matched: bool = True  # for "which": some method fits every facet asked for
+    also: tuple[str, ...] = ()  # further details asked in the same question ("how long, and how often?")
 
 
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
@@ -213,7 +214,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         elif not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
             giving = [sid for sid in methods if kind in library.section(sid).details]
             target = tuple(giving[:1]) or target
-        return Plan("detail", target, f, kind, followup=followup)
+        also = tuple(k for k in detail_kinds_asked(text) if k != kind and not by_term(k))
+        return Plan("detail", target, f, kind, followup=followup, also=also)
     describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
     # "how do I twist my upper body while standing?": a request for the steps of a move it describes, which a
     # compact list of methods would not answer; a region ("how do I stretch my mid back?") still gets the list
