@@ -73,12 +73,20 @@ class Assistant:
                 index.ingest(library.documents, progress=progress)
             index.open(expected)
             index.vectors()
-        if embeddings is None:
-            from .knowledge.query_encoder import query_encoder
-
-            index.embeddings = query_encoder(settings, fallback=passages)
-        from .understanding.router import Router, RouteTable, described_thresholds
         from .understanding.triage import default_triager
+
+        if embeddings is None:
+            from .knowledge.query_encoder import query_encoder_ahead
+
+            # the encoder opens on a thread of its own (onnxruntime holds no GIL there) while the lexicon is read
+            # and spaCy builds the clinical reader (which does), so a fresh process waits for the longer, not both
+            opened = query_encoder_ahead(settings, fallback=passages)
+            triager = default_triager(str(settings.lexicon_dir))
+            triager.warm()
+            index.embeddings = opened()
+        else:
+            triager = default_triager(str(settings.lexicon_dir))
+        from .understanding.router import Router, RouteTable, described_thresholds
 
         queries = index.embeddings  # routes and descriptions are read in the same space as the questions
         cache_dir = Path(settings.data_dir) / "cache"
@@ -93,7 +101,6 @@ class Assistant:
 
             generator = Generator(settings, library, chat_model if chat_model is not None else model_for(settings))
         router = Router(RouteTable.load(settings.lexicon_dir), queries, cache_dir)
-        triager = default_triager(str(settings.lexicon_dir))
         if settings.safety_net:
             from .understanding.safety_net import SafetyNet
 

@@ -12,10 +12,10 @@ import pytest
 from assistant.lean_imports import lean
 
 # Heavy packages a fresh answer used to import without needing them: QuickUMLS drags in nltk, scikit-learn, scipy
-# and pandas; spaCy's CLI package; LangChain's Runnable, retriever and tracer machinery.
-# LangChain itself is not imported at all (the embeddings have its interface without it).
+# and pandas; spaCy's CLI package; LangChain's Runnable, retriever and tracer machinery; medspaCy's PyRuSH sentence
+# splitter (with loguru). LangChain itself is not imported at all (the embeddings have its interface without it).
 UNUSED = ("torch", "sentence_transformers", "quickumls", "nltk", "sklearn", "scipy", "pandas", "spacy.cli",
-          "langchain_core", "langsmith")
+          "langchain_core", "langsmith", "PyRuSH", "loguru")
 
 
 @pytest.fixture

@@ -92,11 +92,22 @@ def _load(settings: Settings):
 
     from ..app import Assistant
 
-    with _chroma_advice(settings), _progress(say("progress_index")) as update:
-        bot = Assistant.load(settings, progress=update)
-    # what is loaded (models, index, lexicon, pipelines: ~150k objects) lives until the process ends: frozen, no
-    # collection walks it again, neither while answering nor the several the interpreter runs at exit (~0.1 s)
-    gc.freeze()
+    # what is loaded (models, index, lexicon, pipelines: ~90k tracked objects) lives until the process ends, so
+    # collecting while it is built only walks it again and again (about 250 collections, 0.1 s of a fresh ask):
+    # no collection runs during the load, and it is frozen after it, so none walks it later either, neither while
+    # answering nor the several the interpreter runs at exit. The few thousand cyclic leftovers of a load from the
+    # snapshot stay (frozen); a load that went through Chroma or ingest collects them first.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with _chroma_advice(settings), _progress(say("progress_index")) as update:
+            bot = Assistant.load(settings, progress=update)
+        if not bot.index.from_snapshot:
+            gc.collect()
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
     return bot
 
 

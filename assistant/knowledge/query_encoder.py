@@ -15,10 +15,11 @@ import os
 import shutil
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from ..settings import Settings, configure_offline
-from .embeddings import QueryCache, SentenceEmbeddings, resolve_model
+from .embeddings import Embedder, QueryCache, SentenceEmbeddings, resolve_model
 from .prefetch import Prefetcher
 
 log = logging.getLogger(__name__)
@@ -329,19 +330,65 @@ def query_encoder(settings: Settings, fallback: SentenceEmbeddings | None = None
     """The encoder for questions: the ONNX export of the model when ingest made one and it still reproduces the
     reference vectors recorded beside it, else sentence-transformers (`fallback`, or one made for the settings)
     with a one-line warning."""
-    model_dir = Path(fallback.path) if fallback is not None else Path(resolve_model(settings.embedding_model))
+    model_dir = _model_dir(settings, fallback)
     try:
-        path = export_path(settings, model_dir)
-        if not path.is_file():
-            raise FileNotFoundError(f"no export at {path}")
-        reference = json.loads(_sidecar(path).read_text(encoding="utf-8"))["reference"]
-        encoder = OnnxQueryEncoder(path, model_dir, settings.embedding_model)
-        encoder.verify(reference)  # a damaged file that still loads gives other vectors: caught here (~10 ms)
-        return encoder
+        return _onnx_encoder(settings, model_dir)
     except Exception as exc:  # missing, damaged, or made for another model: never worse than before
-        log.warning("the ONNX query encoder is unusable (%s); embedding questions with sentence-transformers "
-                    "until the next `backstretch ingest` exports it again", _one_line(exc))
-        return fallback if fallback is not None else SentenceEmbeddings(settings.embedding_model)
+        return _fall_back(settings, fallback, exc)
+
+
+def query_encoder_ahead(settings: Settings, fallback: SentenceEmbeddings | None = None) -> Callable[[], Embedder]:
+    """`query_encoder`, started now on a thread of its own; the function returned waits for it and gives what
+    `query_encoder` would have given.
+
+    Opening the export is mostly onnxruntime reading and optimising the graph, which holds no GIL (about 0.3 s
+    of a fresh process), so the caller goes on loading meanwhile (the clinical reader, which does hold it). The
+    fallback to sentence-transformers is made in the caller's thread, after the wait: its imports (torch) never
+    run beside another thread's `lean` imports."""
+    model_dir = _model_dir(settings, fallback)
+    import onnxruntime  # noqa: F401  (imported here: an import holds the GIL, which the thread is there to avoid)
+    import tokenizers  # noqa: F401
+
+    outcome: dict[str, object] = {}
+
+    def open_export() -> None:
+        try:
+            outcome["encoder"] = _onnx_encoder(settings, model_dir)
+        except Exception as exc:  # reported, and fallen back from, by the waiting thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=open_export, name="backstretch-open-encoder", daemon=True)
+    thread.start()
+
+    def result() -> Embedder:
+        thread.join()
+        if "encoder" in outcome:
+            return outcome["encoder"]  # type: ignore[return-value]
+        error = outcome.get("error")
+        return _fall_back(settings, fallback, error if isinstance(error, Exception) else
+                          RuntimeError("the encoder's thread ended without an encoder"))
+
+    return result
+
+
+def _model_dir(settings: Settings, fallback: SentenceEmbeddings | None) -> Path:
+    return Path(fallback.path) if fallback is not None else Path(resolve_model(settings.embedding_model))
+
+
+def _onnx_encoder(settings: Settings, model_dir: Path) -> OnnxQueryEncoder:
+    path = export_path(settings, model_dir)
+    if not path.is_file():
+        raise FileNotFoundError(f"no export at {path}")
+    reference = json.loads(_sidecar(path).read_text(encoding="utf-8"))["reference"]
+    encoder = OnnxQueryEncoder(path, model_dir, settings.embedding_model)
+    encoder.verify(reference)  # a damaged file that still loads gives other vectors: caught here (~10 ms)
+    return encoder
+
+
+def _fall_back(settings: Settings, fallback: SentenceEmbeddings | None, exc: Exception):
+    log.warning("the ONNX query encoder is unusable (%s); embedding questions with sentence-transformers "
+                "until the next `backstretch ingest` exports it again", _one_line(exc))
+    return fallback if fallback is not None else SentenceEmbeddings(settings.embedding_model)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -229,15 +230,20 @@ class ClinicalReader:
         # command-line package to re-export `spacy.info` (0.3 s). Both get stand-ins (see lean_imports).
         from ..lean_imports import lean
 
-        with lean(hidden=("torch",), stand_ins=("quickumls", "spacy.cli")), warnings.catch_warnings():
+        # medspaCy also imports its PyRuSH sentence splitter (with loguru) only to register it, and this pipeline
+        # splits with spaCy's own sentencizer: a stand-in too (about 35 ms). Not pySBD: spaCy imports it anyway, as
+        # the entry point of a factory, when the pipeline is put together.
+        with lean(hidden=("torch",), stand_ins=("quickumls", "spacy.cli", "PyRuSH")), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # medspacy switches every warning off at import; keep that inside here
             import medspacy  # noqa: F401  (registers the medspacy_* factories)
             import spacy
-            from loguru import logger
             from medspacy.context import ConTextRule
             from medspacy.custom_tokenizer import create_medspacy_tokenizer
             from medspacy.target_matcher import TargetRule
-        logger.disable("PyRuSH")
+        if "loguru" in sys.modules:  # PyRuSH was imported for real before (it logs through loguru)
+            from loguru import logger
+
+            logger.disable("PyRuSH")
         logging.getLogger("medspacy").setLevel(logging.WARNING)
         lex = self.lexicon
         compiled: list[list[dict]] = []
@@ -258,7 +264,7 @@ class ClinicalReader:
         # medspaCy's tokenizer replaces spaCy's default one, so the default is made bare (building its ~2,700
         # special cases twice costs 0.1 s); medspaCy's takes only its token_match from it
         nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": _bare_tokenizer()}}})
-        nlp.tokenizer = create_medspacy_tokenizer(nlp)
+        nlp.tokenizer = create_medspacy_tokenizer(_lower_case_view(nlp, self._rewrite))
         nlp.add_pipe("sentencizer")
         targets = []
         for c in lex.concepts.values():
@@ -284,6 +290,8 @@ class ClinicalReader:
             # spaCy types add_pipe as returning a bare Callable[[Doc], Doc]; medspaCy's components have add()
             nlp.add_pipe("medspacy_target_matcher", config={"result_type": "group", "prune": False}).add(targets)  # type: ignore[attr-defined]
             nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group"}).add(rules)  # type: ignore[attr-defined]
+        for matcher in token_matchers(nlp):
+            quicken(matcher)
         self._lemma = Lemmatiser(table, pattern_words(compiled))
         return nlp
 
@@ -362,6 +370,77 @@ class ClinicalReader:
             span = doc[begin:end]
             out.append(Clause(span.text, flags, source[span.start_char], source[span.end_char - 1] + 1))
         return tuple(out)
+
+
+def token_matchers(nlp: Language) -> list:
+    """The spaCy Matchers inside the pipeline's medspaCy target matcher and ConText (private attributes of
+    medspaCy 1.3; none when another version keeps them elsewhere, and then nothing is quickened)."""
+    found = []
+    for name, inner in (("medspacy_target_matcher", "_TargetMatcher__matcher"),
+                        ("medspacy_context", "_ConText__matcher")):
+        medspacy_matcher = getattr(nlp.get_pipe(name), inner, None) if name in nlp.pipe_names else None
+        matcher = getattr(medspacy_matcher, "_MedspacyMatcher__matcher", None)
+        if matcher is not None and isinstance(getattr(matcher, "_extra_predicates", None), list):
+            found.append(matcher)
+    return found
+
+
+def quicken(matcher) -> int:
+    """Replace the matcher's set and regex predicates on LEMMA and LOWER with plain functions giving the same answer.
+
+    spaCy's Matcher starts every pattern at every token, so each token is tested against the first-token predicate
+    of every pattern: 160 of the 245 red-flag patterns begin with a word set (`@numb`, `leg|legs|thigh`), a
+    LEMMA IN predicate, and spaCy's generic predicate object (which handles every attribute, extension, fuzzy and
+    regex case) costs about 0.4 µs a call: most of the matcher's time. A closure over the same set of string ids
+    (`token.lemma in ids`) answers the same for each token, in about a third of the time. Matches, and their
+    order, are exactly spaCy's (it still runs the matching; tests/test_triage_data.py holds them equal on every
+    shipped question). Returns how many predicates were replaced."""
+    from spacy.attrs import LEMMA, LOWER
+
+    replaced = 0
+    predicates = matcher._extra_predicates
+    for n, predicate in enumerate(predicates):
+        quick = _quick_predicate(predicate, LEMMA, LOWER)
+        if quick is not None:
+            predicates[n] = quick
+            replaced += 1
+    return replaced
+
+
+def _quick_predicate(predicate, lemma_attr: int, lower_attr: int):
+    kind = type(predicate).__name__
+    if getattr(predicate, "is_extension", True) or getattr(predicate, "attr", None) not in (lemma_attr, lower_attr):
+        return None
+    by_lemma = predicate.attr == lemma_attr
+    if (kind == "_SetPredicate" and predicate.predicate in ("IN", "NOT_IN") and not predicate.regex
+            and predicate.fuzzy is None and all(isinstance(v, int) for v in predicate.value)):
+        ids = frozenset(predicate.value)  # string ids, as spaCy compares them
+        if predicate.predicate == "IN":
+            quick = (lambda t: t.lemma in ids) if by_lemma else (lambda t: t.lower in ids)
+        else:
+            quick = (lambda t: t.lemma not in ids) if by_lemma else (lambda t: t.lower not in ids)
+    elif kind == "_RegexPredicate" and not by_lemma:
+        rx = predicate.value
+        quick = lambda t: bool(rx.search(t.lower_))  # noqa: E731
+    else:
+        return None
+    quick.__dict__.update(key=predicate.key, i=predicate.i)  # what Matcher.add reads of the predicates it has
+    return quick
+
+
+def _lower_case_view(nlp: Language, rewrite: Rewriter):
+    """What `create_medspacy_tokenizer` reads of `nlp`, with only the tokenizer exceptions that lower-case text can
+    hold, when the tokenizer is given nothing else: `read` tokenizes the rewritten text, which is lower-cased and
+    whose rewrites are lower case. An exception is a whole token's exact string ("C++", "Mar.", "Don't"): 614 of
+    English's 1,347 have a capital, and each costs its special-case set-up (affix search, phrase matcher) for
+    nothing (about 40 ms)."""
+    from types import SimpleNamespace
+
+    if any(v != v.lower() for v in rewrite.rewrites.values()):
+        return nlp
+    exceptions = {k: v for k, v in nlp.Defaults.tokenizer_exceptions.items() if k == k.lower()}
+    defaults = type("LowerCaseDefaults", (nlp.Defaults,), {"tokenizer_exceptions": exceptions})
+    return SimpleNamespace(Defaults=defaults, vocab=nlp.vocab, tokenizer=nlp.tokenizer)
 
 
 @cache

@@ -1,0 +1,53 @@
+"""The clinical reader's two shortcuts read every question exactly as medspaCy's own pipeline does: the tokenizer
+without the exceptions lower-cased text cannot hold, and the matchers' word-set predicates as plain closures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.evaluation import default_sets, load_cases
+from assistant.settings import REPO_ROOT
+from assistant.understanding import clinical
+from assistant.understanding.clinical import ClinicalReader, RedFlagLexicon
+
+LEXICON = RedFlagLexicon.load(REPO_ROOT / "lexicon")
+ODD = ["I'm 70 and CAN'T feel my legs!! :D C++ Mar. xD o.O", "DON'T y'all gonna e.g. i.e. 5ft 10in a.m. p.m.?",
+       "Ms. Smith's back—hurts 3x/day; 1.5mg of Prednisone, N.B. since Jan.", "NUMB GROIN AFTER A FALL", ""]
+
+
+def texts() -> list[str]:
+    cases = load_cases(default_sets(Path(REPO_ROOT / "evals")))
+    found = [t for c in cases for t in (c.question, *c.turns)]
+    found += [t for c in LEXICON.concepts.values() for t in (*c.should_match, *c.should_not_match)]
+    found += [e["text"] for e in LEXICON.context_examples]
+    return list(dict.fromkeys([*found, *ODD]))
+
+
+@pytest.fixture(scope="module")
+def readers():
+    quick = ClinicalReader(LEXICON)
+    quick.warm()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clinical, "quicken", lambda matcher: 0)
+        patch.setattr(clinical, "_lower_case_view", lambda nlp, rewrite: nlp)
+        plain = ClinicalReader(LEXICON)
+        plain.warm()
+    return quick, plain
+
+
+def test_the_shortcuts_are_on(readers):
+    quick, plain = readers
+    assert len(quick._nlp.tokenizer.rules) < len(plain._nlp.tokenizer.rules)
+    matchers = clinical.token_matchers(quick._nlp)
+    assert len(matchers) == 2
+    assert all(not type(p).__name__.startswith("_") for m in matchers for p in m._extra_predicates)
+    assert all(type(p).__name__.startswith("_") for m in clinical.token_matchers(plain._nlp)
+               for p in m._extra_predicates)
+
+
+def test_every_question_reads_the_same_as_with_medspacys_own_pipeline(readers):
+    quick, plain = readers
+    differ = [t for t in texts() if quick.read(t) != plain.read(t)]
+    assert not differ, differ[:5]
