@@ -56,15 +56,27 @@ def test_onnx_and_sentence_transformers_vectors_agree_on_every_shipped_question(
         assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
-def test_dense_rankings_are_identical_with_either_encoder(bot, settings, both, shipped_texts):
+def test_dense_rankings_are_identical_with_either_encoder_but_for_ties_within_their_difference(
+        bot, settings, both, shipped_texts):
+    """Identical rankings, except that two passages whose similarities differ by less than the two encoders'
+    vectors can move a score (twice their distance) may trade places: a near tie no float pipeline fixes."""
     digest = bot.index.corpus_hash(bot.library.passages)
     index = VectorIndex(settings, None)
     assert index.load_snapshot(digest)
     search = index._search
     ours, theirs = both["retrieved"]
     k = settings.candidates
+    traded = 0
     for text, a, b in zip(shipped_texts, ours, theirs, strict=True):
-        assert [h.passage_id for h in search.nearest(a, k)] == [h.passage_id for h in search.nearest(b, k)], text
+        mine, other = [h.passage_id for h in search.nearest(a, k)], [h.passage_id for h in search.nearest(b, k)]
+        if mine == other:
+            continue
+        traded += 1
+        sims = dict(zip(search.ids, (search.matrix @ np.asarray(a, dtype=np.float32)).tolist(), strict=True))
+        tie = 2 * float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+        for x, y in zip(mine, other, strict=True):
+            assert x == y or abs(sims[x] - sims[y]) <= tie, (text, x, y, sims[x] - sims[y], tie)
+    assert traded <= len(shipped_texts) // 200, f"{traded} of {len(shipped_texts)} rankings differ"
 
 
 def test_answering_in_a_fresh_process_imports_neither_torch_nor_sentence_transformers(bot, settings):
