@@ -380,11 +380,10 @@ class Composer:
         """The sentences the sidecar tags with the detail asked for; where the article gives none for this method,
         it says so and quotes what it does give for it, never a nearby sentence passed off as the answer."""
         chosen = self.tagged(s, kind) if kind else []
-        if chosen:  # a second detail asked in the same breath ("how long, and how often?") is answered beside it
+        if chosen:  # the tagged sentences are the direct answer, with those of a second detail asked in the same
+            # breath ("how long, and how often?")
             extra = [p for k in plan_also for p in self.tagged(s, k) if p not in chosen]
-            chosen = sorted([*chosen, *extra], key=lambda p: p.start)
-        if chosen:  # the tagged sentences are the direct answer
-            self._lead(d, chosen)
+            self._lead(d, sorted([*chosen, *extra], key=lambda p: p.start))
             d.add(self.p.render("detail_intro", title=s.title))
         else:  # that the article does not say is the direct answer; then what it does say
             d.add(self.p.render("detail_missing", title=s.title, what=missing_phrase(kind) if kind else "that"))

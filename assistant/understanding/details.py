@@ -60,27 +60,34 @@ def detail_kinds_asked(text: str, folder: str | None = None) -> tuple[str, ...]:
     return tuple(k.name for k in detail_kinds(folder) if any(rx.search(text) for rx in k.asks))
 
 
+def _kind(name: str | None, folder: str | None = None) -> DetailKind | None:
+    return next((k for k in detail_kinds(folder) if k.name == name), None)
+
+
 def missing_phrase(kind: str, folder: str | None = None) -> str:
-    return next((k.missing for k in detail_kinds(folder) if k.name == kind), "that detail")
+    found = _kind(kind, folder)
+    return found.missing if found else "that detail"
 
 
 def keeps_in_scope(kind: str | None, folder: str | None = None) -> bool:
     """Whether asking this detail of a named method keeps the question on the article's ground."""
-    return kind is not None and not any(k.name == kind and k.routes_decide for k in detail_kinds(folder))
+    found = _kind(kind, folder)
+    return kind is not None and not (found and found.routes_decide)
 
 
 _WORD = re.compile(r"\b[a-z]{5,}\b(?!')")  # not the stem of a contraction ("doesn't")
 
 
 def by_term(kind: str | None, folder: str | None = None) -> bool:
-    return kind is not None and any(k.name == kind and k.by_term for k in detail_kinds(folder))
+    found = _kind(kind, folder)
+    return bool(found and found.by_term)
 
 
 def giving_term(text: str, kind: str, sections: Iterable[Section]) -> str | None:
     """For a kind found by term ("what's the thoracic spine?"): the first section, in the order given, whose
     sentences tagged with that kind contain a long word of the (lower-cased) question; None when none does."""
-    common = next((k.common for k in detail_kinds() if k.name == kind), frozenset())
-    words = set(_WORD.findall(text)) - common
+    found = _kind(kind)
+    words = set(_WORD.findall(text)) - (found.common if found else frozenset())
     for s in sections:
         by_id = {p.id: p for p in s.passages}
         for pid in s.details.get(kind, ()):
