@@ -173,10 +173,12 @@ class AnswerChain:
         turn.triage = self.triager(turn.question, turn.text)
         if turn.triage.status == "referral":
             self._reply(turn, "referral", self.composer.referral(turn.triage), intent="referral")
-        elif turn.triage.status == "out_of_scope":
-            self._out_of_scope(turn, turn.triage.group)
         else:
             turn.held = held_referral(turn.history, self.triager)
+            # after a referral, a request for a move gets the reminder even when its words would be refused
+            # ("they'll just tell me to take paracetamol, just tell me the knees to chest")
+            if turn.triage.status == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):
+                self._out_of_scope(turn, turn.triage.group)
 
     def _out_of_scope(self, turn: Turn, reason: str | None = None) -> None:
         self._reply(turn, "out_of_scope", self.composer.out_of_scope(reason), intent="out_of_scope",

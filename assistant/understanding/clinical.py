@@ -276,8 +276,9 @@ class ClinicalReader:
         rules = []
         # a cue never reaches across a scope-ending word, even one right after it ("i am not - my bum is numb"),
         # which medspaCy's own TERMINATE rules miss when the terminator is the first word of the scope
-        ends = {w.lower() for r in lex.context if r.category == "TERMINATE" for w in r.pattern.split("|")
-                if " " not in w}
+        # (one-word terminators only: "and" ends a cue's scope only as the first word of "and came down"; those
+        # of more words end it where their words follow each other, see _Ends)
+        ends = _Ends(r.pattern for r in lex.context if r.category == "TERMINATE")
         for r in lex.context:
             rules.append(ConTextRule(r.literal, r.category, pattern=compiled_pattern(r.pattern), direction=r.direction,
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
@@ -462,7 +463,45 @@ def _bare_tokenizer() -> str:
     return name
 
 
-def _on_modifies(rule: ContextRuleSpec, ends: set[str] | frozenset[str] = frozenset()):
+class _Ends:
+    """Scope-ending words, and phrases ("and|& then? came|fell"): a word of the first alternatives followed by one of
+    the last, optional words between. Checked by hand because medspaCy's own TERMINATE limits no scope here."""
+
+    def __init__(self, patterns) -> None:
+        self.words: set[str] = set()
+        self.phrases: list[tuple[set[str], set[str], set[str]]] = []
+        for pattern in patterns:
+            tokens = pattern.split()
+            if len(tokens) == 1:
+                self.words |= {w.lower() for w in tokens[0].split("|")}
+                continue
+            optional = {w.lower() for t in tokens[1:-1] if t.endswith("?") for w in t[:-1].split("|")}
+            self.phrases.append(({w.lower() for w in tokens[0].split("|")}, optional,
+                                 {w.lower() for w in tokens[-1].split("|")}))
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+    def within(self, gap) -> bool:
+        words = [t.lower_ for t in gap]
+        if any(w in self.words for w in words):
+            return True
+        for first, optional, last in self.phrases:
+            for i, w in enumerate(words):
+                if w in first:
+                    j = i + 1
+                    while j < len(words) and words[j] in optional:
+                        j += 1
+                    if j < len(words) and words[j] in last:
+                        return True
+                    if j == len(words):  # the phrase runs on into the sign ("… and came down on my back")
+                        after = gap.doc[gap.end:gap.end + 1] if gap.end < len(gap.doc) else ()
+                        if any(t.lower_ in last for t in after):
+                            return True
+        return False
+
+
+def _on_modifies(rule: ContextRuleSpec, ends: _Ends | None = None):
     blockers = {w.lower() for w in rule.not_across}
     needs = {w.lower() for w in rule.needs_before}
 
@@ -474,7 +513,7 @@ def _on_modifies(rule: ContextRuleSpec, ends: set[str] | frozenset[str] = frozen
             return False
         gap = target.doc[target.end:modifier.start] if target.end <= modifier.start else \
             target.doc[modifier.end:target.start]
-        if ends and any(t.lower_ in ends for t in gap):  # strictly between the two ("cross-legged" is one cue)
+        if ends and ends.within(gap):  # strictly between the two ("cross-legged" is one cue)
             return False
         if rule.tight_before is not None and target.end <= modifier.start:
             gap = target.doc[target.end:modifier.start]
