@@ -52,3 +52,9 @@ def test_context_rules_mark_their_examples(example):
 @pytest.mark.parametrize("example", LEXICON.mover_examples, ids=[e["text"][:40] for e in LEXICON.mover_examples])
 def test_whose_move_it_is_follows_the_mover_examples(example):
     assert default_triager().reader.read(example["text"]).mover_other is example["other"]
+
+
+@pytest.mark.parametrize("rule", LEXICON.context, ids=[r.literal for r in LEXICON.context])
+def test_a_context_rule_reads_its_own_literal(rule):
+    # a pattern whose alternatives swallowed a phrase ("now|again|straight away" asks for a third word) matches nothing
+    assert rule.category in default_triager().reader.cues(rule.literal), (rule.literal, rule.pattern)

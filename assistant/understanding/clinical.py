@@ -345,6 +345,19 @@ class ClinicalReader:
             clauses = self._clauses(doc, words, source)
         return Reading(tuple(findings), mover, clauses)
 
+    def cues(self, text: str) -> set[str]:
+        """The ConText categories whose cues occur in `text`, whether or not they modify a sign (for the data tests)."""
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = self._build()
+            assert self._lemma is not None
+            doc = self._nlp.make_doc(self._rewrite.mapped(text)[0])
+            for token in doc:
+                token.lemma_ = self._lemma(token.text)
+            for _, component in self._nlp.pipeline:
+                doc = component(doc)
+        return {m.category for m in doc._.context_graph.modifiers}
+
     def _clauses(self, doc, words, source: list[int]) -> tuple[Clause, ...]:
         """The doc cut at punctuation and at the lexicon's clause-break words; each clause carries the ConText
         categories that modify at least a third of its words (outside the cues themselves), read by the same rules
