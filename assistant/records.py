@@ -55,6 +55,7 @@ class Section:
     describes: tuple[str, ...] = ()  # the move in lay words, for questions that describe it instead of naming it
     professional_only: bool = False
     details: dict[str, tuple[str, ...]] = field(default_factory=dict)  # detail kind -> ids of passages giving it
+    refines: str = ""  # the method this one is a variant of (named together, the variant is meant)
 
     def of_kind(self, *kinds: str) -> list[Passage]:
         return [p for p in self.passages if p.kind in kinds]

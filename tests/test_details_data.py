@@ -42,3 +42,12 @@ def test_a_detail_the_article_does_not_give_is_said_to_be_missing(bot, library):
     assert not any("three to five times" in c.quote for c in reply.citations)
     chair = library.section("chair-rotation")
     assert {c.section_id for c in reply.citations} <= {"chair-rotation", "general"} and chair.passages
+
+
+def test_the_detail_asked_in_the_asking_sentence_wins_over_one_in_the_story():
+    story = "i do yoga once a week and my back gets tight by friday. where do my bum and feet go?"
+    assert detail_kind("i do yoga once a week") == "reps"
+    assert detail_kind(story) == "feet"
+    # ...and a story's detail still counts when the asking sentence asks none ("is that normal?")
+    assert detail_kind("did it for a week and not a single crack. is that normal?") == "no_crack"
+

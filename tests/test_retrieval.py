@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.understanding.lexicon import expand, facets
+from assistant.understanding.lexicon import asking_part, expand, facets, named_sections
 from assistant.understanding.retrieval import fuse
 
 
@@ -104,3 +104,23 @@ def test_bm25_query_tokens_are_exactly_what_bm25s_makes_of_the_same_text(retriev
     texts = [*questions_from_evals(REPO_ROOT / "evals"), "Don't   CRACK it!! 30-second hold, isn't it?", "", "a of"]
     for text in texts:
         assert bm25.query_tokens(text) == bm25._tokens([text])[0], text
+
+
+@pytest.mark.parametrize("question, first", [
+    # the method named in the sentence that asks comes before one named in the story around it
+    ("Madam I am 35, only mild stiffness in back from office chair, no other problem. In child pose should I hold "
+     "breath?", "childs-pose"),
+    ("I do the child's pose every morning. How do I do the chair twist?", "chair-rotation"),
+    # a variant named with the move it varies is the variant (sidecar `refines`)
+    ("for the standing lean back where you push on your spine with your hand, which hand?", "hand-pressure-extension"),
+])
+def test_the_method_named_where_the_question_asks_comes_first(question, first, library):
+    named = named_sections(question, library.sections)
+    assert len(named) == 2 and named[0] == first
+
+
+def test_the_asking_part_is_the_last_sentence_with_a_question_mark():
+    assert asking_part("long story. it hurts a bit. which hand do i use? thanks lol") == "which hand do i use?"
+    assert asking_part("long story. tell me the steps") == "tell me the steps"
+    assert asking_part("which hand do i use") == "which hand do i use"
+

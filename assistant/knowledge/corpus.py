@@ -91,6 +91,7 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
             aliases=tuple(str(a) for a in info.get("aliases") or ()),
             describes=tuple(str(a) for a in info.get("describes") or ()),
             professional_only=bool(info.get("professional_only", False)),
+            refines=str(info.get("refines") or ""),
         )
         step_no = 0
         for line in lines:

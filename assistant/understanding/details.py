@@ -48,10 +48,15 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
 
 
 def detail_kind(text: str, folder: str | None = None) -> str | None:
-    """The first detail kind the (lower-cased) question asks for."""
-    for kind in detail_kinds(folder):
-        if any(rx.search(text) for rx in kind.asks):
-            return kind.name
+    """The first detail kind the (lower-cased) question's asking sentence asks for, else the first the whole
+    question asks for: "…do yoga once a week. … where do my bum and feet go?" asks where, not how often."""
+    from .lexicon import asking_part
+
+    asking = asking_part(text)
+    for part in ((asking, text) if asking != text else (text,)):
+        for kind in detail_kinds(folder):
+            if any(rx.search(part) for rx in kind.asks):
+                return kind.name
     return None
 
 
@@ -86,8 +91,10 @@ def by_term(kind: str | None, folder: str | None = None) -> bool:
 def giving_term(text: str, kind: str, sections: Iterable[Section]) -> str | None:
     """For a kind found by term ("what's the thoracic spine?"): the first section, in the order given, whose
     sentences tagged with that kind contain a long word of the (lower-cased) question; None when none does."""
+    from .lexicon import asking_part
+
     found = _kind(kind)
-    words = set(_WORD.findall(text)) - (found.common if found else frozenset())
+    words = set(_WORD.findall(asking_part(text))) - (found.common if found else frozenset())
     for s in sections:
         by_id = {p.id: p for p in s.passages}
         for pid in s.details.get(kind, ()):

@@ -49,6 +49,7 @@ _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different 
 _BOTH = re.compile(r"\b(two|both|all)\b")
 # "which hug one needs less coordination?" weighs all the hugs too ("which twist is best for…?" is a list)
 _WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")
+_WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -140,6 +141,15 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
     asked_detail = detail_kind(question)
+    # "which way do I look?", "which side first?" ask a detail of one move, not which move
+    which_move = bool(_WHICH.search(text)) and asked_detail not in _WHICH_WAY
+    if asked_detail and len(named) > 1:
+        # two named and one detail asked: the one that gives it ("the standing lean back where you push on your
+        # spine: which hand?"), when only one does
+        giving = [sid for sid in named if asked_detail in library.section(sid).details]
+        if len(giving) == 1:
+            named = (giving[0], *(sid for sid in named if sid != giving[0]))
+            target = named[:1]
     if by_term(asked_detail):
         # "what's the thoracic spine?": the method whose defining sentence holds the word, whatever is in focus
         assert asked_detail is not None
@@ -190,7 +200,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan(intent, named[:1], f, followup=True)
 
     # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
-    described = retrieval.described if not (named or followup or _WHICH.search(text)) else None
+    described = retrieval.described if not (named or followup or which_move) else None
     if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)):
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
@@ -204,11 +214,14 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "how do I do that kneeling thing where you stretch your arms out": the steps, not the arms detail
         return Plan("howto", (described or named[0],), f)
     kind = asked_detail
-    if kind and not (named or followup or described) and f.any_filter and not _WHICH.search(text):
+    if kind and not (named or followup or described) and f.any_filter and not which_move:
         # "did the kneeling one for a week and not a single crack": the only method that fits is the one meant
         fitting = [sid for sid in methods if f.admits(library.section(sid))]
-        described = fitting[0] if len(fitting) == 1 else None
-    if kind and (named or followup or described or not (f.any_filter or _WHICH.search(text))):
+        # ...or, of the two best-ranked, the only one that gives the detail ("…the one where you reach behind and
+        # push on your back. Which hand should I use?")
+        giving = [sid for sid in fitting[:2] if kind in library.section(sid).details]
+        described = fitting[0] if len(fitting) == 1 else giving[0] if len(giving) == 1 else None
+    if kind and (named or followup or described or not (f.any_filter or which_move)):
         if described:
             target = (described,)
         elif not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
@@ -216,18 +229,18 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             target = tuple(giving[:1]) or target
         also = tuple(k for k in detail_kinds_asked(text) if k != kind and not by_term(k))
         return Plan("detail", target, f, kind, followup=followup, also=also)
-    describes_one = bool(_DESCRIBES_ONE.search(text)) and not _WHICH.search(text)
+    describes_one = bool(_DESCRIBES_ONE.search(text)) and not which_move
     # "how do I twist my upper body while standing?": a request for the steps of a move it describes, which a
     # compact list of methods would not answer; a region ("how do I stretch my mid back?") still gets the list
-    describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not _WHICH.search(text) and not f.regions)
+    describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not which_move and not f.regions)
     # "how do I do the twist on the floor?" asks for one move even where a region is mentioned too
-    describes_one = describes_one or (bool(_DO_IT.search(text)) and not _WHICH.search(text))
+    describes_one = describes_one or (bool(_DO_IT.search(text)) and not which_move)
     if described and not f.regions:  # "lying flat, one knee up, then tugging it across: the steps?"
         return Plan("howto", (described,), f)
     if describes_one and not named and not followup:
         fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods
         return Plan("howto", tuple(fitting[:1]), f)
-    if not named and not followup and (f.any_filter or _WHICH.search(text) or not top
+    if not named and not followup and (f.any_filter or which_move or not top
                                        or retrieval.sections and library.is_general(retrieval.sections[0].section.id)):
         # the professional-only technique is never offered as an option to try
         admitted = [sid for sid in methods if f.admits(library.section(sid)) and not library.section(sid).professional_only]

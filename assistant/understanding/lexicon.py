@@ -172,8 +172,23 @@ def _normalised_name(name: str) -> str:
     return normalise(name)
 
 
+_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
+
+
+def asking_part(text: str) -> str:
+    """The sentence that asks (the last one holding a question mark, else the last one): a long story's context
+    comes first and the question last ("…from my office chair, no other problem. In child pose should I…?")."""
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip(" .!?")]
+    if len(sentences) < 2:
+        return text
+    asking = [x for x in sentences if "?" in x]
+    return (asking or sentences)[-1]
+
+
 def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
-    """Sections the question names by title or alias; the longest matching name wins ties."""
+    """Sections the question names by title or alias. Those named in the sentence that asks come first; then a
+    variant before the move it varies when both are named (the sidecar's `refines`: "the standing lean back where
+    you push on your spine" is the one with hand pressure); then the longest matching name."""
     text = normalise(text)
     best: dict[str, int] = {}
     for s in sections:
@@ -183,7 +198,14 @@ def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
                 best[s.id] = max(best.get(s.id, 0), len(n))
     if not best:
         return ()
-    return tuple(sorted(best, key=lambda sid: -best[sid]))
+    if len(best) == 1:
+        return tuple(best)
+    asking = asking_part(text)
+    by_id = {s.id: s for s in sections}
+    in_asking = {sid for sid in best if any(has_phrase(asking, _normalised_name(n))
+                                            for n in (by_id[sid].title, *by_id[sid].aliases) if n)}
+    refined = {by_id[sid].refines for sid in best if by_id[sid].refines in best}
+    return tuple(sorted(best, key=lambda sid: (sid not in in_asking, sid in refined, -best[sid])))
 
 
 def expand(question: str) -> str:
