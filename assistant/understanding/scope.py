@@ -9,38 +9,58 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
 from .intent import asks_for_move
-from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, normalise
+from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise
 from .retrieval import Retrieval
 from .router import Router
+
+if TYPE_CHECKING:
+    from ..records import Section
 
 # Words that put a question on the article's ground (a back, a stretch, a named kind of move).
 _DOMAIN = re.compile(rf"\b(back|{SPINE}|{CRACKING}|stretch\w*|posture|muscles?|tension|tight\w*|stiff\w*|pose|hug|"
                      r"roller|chiropract\w*|osteopath\w*|methods?|moves?|exercises?|techniques?|twist\w*|rotat\w*|"
                      r"arch\w*|extension)\b")
 
-OUT_OF_SCOPE: dict[str, tuple[str, ...]] = {
-    "instructions": (
-        r"\b(system override|override (mode|your)|answer anything|no restrictions|without restrictions|new instructions)\b",
-        r"\b(ignore|disregard|forget)\b[^.?!]{0,30}\b(instructions?|rules|prompts?|guidelines|directions)\b",
-        r"\bsystem prompt\b|\byour (prompt|instructions|rules|configuration)\b",
-        r"\b(reveal|show|print|repeat|tell me|output)\b[^.?!]{0,20}\b(prompt|instructions|hidden)\b",
-        r"\b(developer mode|jailbreak|dan mode)\b|\bpretend (you are|to be)\b|\byou are now\b|\bact as (a|an)\b",
-    ),
-    "creative": (
-        r"\b(write|compose|make up|give) (me )?(a |an |some )?(short |little |funny )?(poem|story|song|haiku|limerick|joke|essay|rap|sonnet)s?\b",
-    ),
-    "medication": (
-        r"\b(ibuprofen|advil|motrin|tylenol|paracetamol|acetaminophen|naproxen|aleve|aspirin|diclofenac|codeine|tramadol|oxycodone|opioids?|gabapentin|cyclobenzaprine)\b",
-        r"\b(painkillers?|pain ?killers?|pain medication|muscle relaxants?|medications?|medicines?|meds|pills?|tablets?|dosage|doses?|milligrams?|supplements?)\b",
-        r"\b\d+\s?mg\b",
-    ),
-}
+@dataclass(frozen=True)
+class ScopeKind:
+    """One thing the article never answers (lexicon/scope.yaml): a reason and the patterns that ask it."""
+
+    reason: str
+    patterns: tuple[re.Pattern, ...]
+    topic: bool  # a subject: refused only when the asking sentence names none of the article's methods
+    should_match: tuple[str, ...] = ()
+    should_not_match: tuple[str, ...] = ()
+
+    def asked(self, text: str) -> re.Match | None:
+        return next((m for rx in self.patterns if (m := rx.search(text))), None)
+
+
+@cache
+def scope_kinds(folder: str | None = None) -> tuple[ScopeKind, ...]:
+    import yaml
+
+    from ..errors import SettingsError
+    from ..settings import SHIPPED
+    from ..yamlfile import safe_load
+
+    path = Path(folder or SHIPPED / "lexicon") / "scope.yaml"
+    try:
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
+        return tuple(ScopeKind(reason, tuple(re.compile(p) for p in raw["patterns"]), group == "topics",
+                               tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()))
+                     for group in ("asks", "topics") for reason, raw in (data.get(group) or {}).items())
+    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
+        raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+
+
 # "back" as a body part ("my back", "lower back"), not as in "pop it back in place"
 _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entire|his|her|and|or)[- ]back\b|"
                          r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
@@ -62,12 +82,24 @@ def about_other_body_part(text: str) -> bool:
 def out_of_scope_reason(question: str) -> tuple[str, str] | None:
     """(reason, matched text) when the question asks for something the article never gives."""
     text = normalise(question)
-    for reason, patterns in OUT_OF_SCOPE.items():
-        for pattern in patterns:
-            m = re.search(pattern, text)
-            if m:
-                return reason, m.group(0)
+    for kind in scope_kinds():
+        if not kind.topic and (m := kind.asked(text)):
+            return kind.reason, m.group(0)
     return None
+
+
+def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
+    """The subject the article never covers that the question is on (posture, pilates…), unless the sentence
+    that asks names one of the article's methods."""
+    text = normalise(question)
+    found = next((k.reason for k in scope_kinds() if k.topic and k.asked(text)), None)
+    if found is None or named_sections(_APART_FROM.sub(" ", asking_part(text)), list(sections)):
+        return None
+    return found
+
+
+# "apart from child's pose, what other yoga poses…": the method set aside is not the one asked about
+_APART_FROM = re.compile(r"\b(apart from|other than|besides|aside from|except( for)?|as well as)\b[^,?.!]*")
 
 
 @dataclass(frozen=True)
@@ -101,6 +133,9 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
                 and not asks_for_move(text)):
             return Scope("out_of_scope", "off_topic")  # near nothing the article answers, and no move asked for
+    topic = off_topic_reason(text, [h.section for h in retrieval.sections])
+    if topic and not about_a_detail:
+        return Scope("out_of_scope", topic)
     if about_other_body_part(text) and not retrieval.facets.named:
         return Scope("out_of_scope", "other_joint")
     text = normalise(text)
