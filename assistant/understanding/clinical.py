@@ -306,14 +306,10 @@ class ClinicalReader:
         with self._lock:  # spaCy pipelines are not promised to be thread-safe; a question takes ~1 ms
             if self._nlp is None:
                 self._nlp = self._build()
-            nlp, lemma = self._nlp, self._lemma
-            assert lemma is not None
+            nlp = self._nlp
             from spacy.tokens import Span
 
-            rewritten, source = self._rewrite.mapped(text)
-            doc = nlp.make_doc(rewritten)
-            for token in doc:
-                token.lemma_ = lemma(token.text)
+            doc, source = self._lemmatised(text)
             for name, component in nlp.pipeline:
                 if name == "medspacy_context":  # every word is a target too, so clauses get ConText's reading
                     # ...except a word that is a sign on its own: spaCy keeps extension values by a span's
@@ -350,13 +346,20 @@ class ClinicalReader:
         with self._lock:
             if self._nlp is None:
                 self._nlp = self._build()
-            assert self._lemma is not None
-            doc = self._nlp.make_doc(self._rewrite.mapped(text)[0])
-            for token in doc:
-                token.lemma_ = self._lemma(token.text)
+            doc, _ = self._lemmatised(text)
             for _, component in self._nlp.pipeline:
                 doc = component(doc)
         return {m.category for m in doc._.context_graph.modifiers}
+
+    def _lemmatised(self, text: str):
+        """The rewritten text as a doc with the lexicon's lemmas, and the map back to `text`'s offsets (the pipeline
+        built, the lock held)."""
+        assert self._nlp is not None and self._lemma is not None
+        rewritten, source = self._rewrite.mapped(text)
+        doc = self._nlp.make_doc(rewritten)
+        for token in doc:
+            token.lemma_ = self._lemma(token.text)
+        return doc, source
 
     def _clauses(self, doc, words, source: list[int]) -> tuple[Clause, ...]:
         """The doc cut at punctuation and at the lexicon's clause-break words; each clause carries the ConText

@@ -175,6 +175,7 @@ def _normalised_name(name: str) -> str:
 _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
 
 
+@functools.lru_cache(maxsize=4096)  # asked of the same question by naming, detail kinds, defining and scope
 def asking_part(text: str) -> str:
     """The sentence that asks (the last one holding a question mark, else the last one): a long story's context
     comes first and the question last ("…from my office chair, no other problem. In child pose should I…?")."""
@@ -190,21 +191,19 @@ def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
     variant before the move it varies when both are named (the sidecar's `refines`: "the standing lean back where
     you push on your spine" is the one with hand pressure); then the longest matching name."""
     text = normalise(text)
+    asking = asking_part(text)
     best: dict[str, int] = {}
+    in_asking: set[str] = set()
+    refines: dict[str, str] = {}
     for s in sections:
         for name in (s.title, *s.aliases):
             n = _normalised_name(name)
             if n and n in text and has_phrase(text, n):  # the substring test first: cheap at 10,000 sections
                 best[s.id] = max(best.get(s.id, 0), len(n))
-    if not best:
-        return ()
-    if len(best) == 1:
-        return tuple(best)
-    asking = asking_part(text)
-    by_id = {s.id: s for s in sections}
-    in_asking = {sid for sid in best if any(has_phrase(asking, _normalised_name(n))
-                                            for n in (by_id[sid].title, *by_id[sid].aliases) if n)}
-    refined = {by_id[sid].refines for sid in best if by_id[sid].refines in best}
+                refines[s.id] = s.refines
+                if has_phrase(asking, n):
+                    in_asking.add(s.id)
+    refined = {r for r in refines.values() if r in best}
     return tuple(sorted(best, key=lambda sid: (sid not in in_asking, sid in refined, -best[sid])))
 
 
