@@ -58,3 +58,16 @@ def test_whose_move_it_is_follows_the_mover_examples(example):
 def test_a_context_rule_reads_its_own_literal(rule):
     # a pattern whose alternatives swallowed a phrase ("now|again|straight away" asks for a third word) matches nothing
     assert rule.category in default_triager().reader.cues(rule.literal), (rule.literal, rule.pattern)
+
+
+@pytest.mark.parametrize(("word", "lemma"), [
+    ("pissin", "piss"),  # a dropped g reads as the -ing word
+    ("shootin", "shoot"),
+    ("nastier", "nasty"),  # -ier is the -y word
+    ("within", "within"),  # an English word that only looks like a dropped g is itself (lemmas.yaml)
+    ("satin", "satin"),
+])
+def test_the_lemmatiser_reads_casual_word_endings(word, lemma):
+    triager = default_triager()
+    triager.warm()
+    assert triager.reader._lemma(word) == lemma

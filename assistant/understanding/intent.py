@@ -41,7 +41,7 @@ _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effec
                       r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
-                           r"ones?|poses?|ways?|position|technique)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
+                           r"ones?|poses?|ways?|position|technique|cracks?|methods?|options?)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
                            r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")

@@ -92,9 +92,14 @@ class Lemmatiser:
         for ending in _ENDINGS:
             if word.endswith(ending) and len(word) > len(ending) + 2:
                 stem = word[: -len(ending)]
-                for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else ""):
+                for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else "",
+                                  stem[:-1] + "y" if ending in ("er", "ly") and stem.endswith("i") else ""):
                     if candidate and candidate in self.known:
                         return candidate
+        # a dropped g ("pissin", "achin", "shootin") reads as the -ing word; English words that only look like one
+        # ("within", "satin") are listed as themselves in the lemma table
+        if word.endswith("in") and len(word) > 4 and (lemma := self(word + "g")) != word + "g":
+            return lemma
         return word
 
 

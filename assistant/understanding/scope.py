@@ -126,7 +126,13 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # a word the article defines in passing ("what's the thoracic spine?") is its to answer, not trivia
     defines = by_term(kind) and kind is not None and giving_term(normalise(text), kind,
                                                                    [h.section for h in retrieval.sections]) is not None
-    if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines):
+    # a story's words can pull the whole question's vector off the article ("no numbness, no leg pain, just stiff
+    # from a long drive. which one cracks the lower back"): a last sentence asking for a move for a region is its
+    asking = asking_part(normalise(text))
+    move_for_region = asking != normalise(text) and asks_for_move(asking) and any(
+        any_phrase(asking, words) for words in REGIONS.values())
+    if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
+                                                                     or move_for_region):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         if decision.kind != "article":
             return Scope(decision.kind, decision.reason)
