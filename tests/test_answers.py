@@ -375,3 +375,21 @@ def test_a_word_the_article_defines_in_passing_is_answered_with_that_sentence(bo
 
 def test_a_word_the_article_never_defines_is_still_trivia(bot):
     assert bot.ask("what is the coccyx?").status == "out_of_scope"
+
+
+def test_what_is_the_stretch_where_describes_one_move_rather_than_asking_for_a_list(bot):
+    reply = bot.ask("what's the stretch where you lie on your back and just hug your knees in? how do i do it properly")
+    assert reply.intent == "howto" and reply.focus[:1] == ("knees-to-chest",)
+
+
+def test_a_story_ending_in_a_request_for_a_move_for_a_region_stays_on_the_articles_ground(bot):
+    story = "no numbness no leg pain nothing like that, just stiff from a 9 hour drive. which one cracks the lower back"
+    reply = bot.ask(story, bot.conversation(["my back is killing me"]))
+    assert reply.status == "answered" and reply.citations
+
+
+def test_asking_which_crack_is_safe_after_a_referral_gets_the_reminder(bot):
+    history = bot.conversation(["whats the knee lever one", "my doctor told me i have osteoporosis last year"])
+    assert history[-1].status == "referral"
+    reply = bot.ask("ok so which crack would be safe for me", history)
+    assert reply.status == "referral" and reply.intent == "referral_held"

@@ -42,3 +42,16 @@ def test_the_english_words_are_cached_compactly_and_read_back_the_same(tmp_path)
     assert "strech" not in again and "" not in again and 42 not in again
     cached.write_bytes(b"damaged")  # a damaged cache is unpacked again, not trusted
     assert set(english_words(tmp_path)) == unpacked
+
+
+def test_chat_shorthand_is_spelled_out_as_whole_words_before_typos_are_corrected(library):
+    from assistant.settings import REPO_ROOT
+    from assistant.understanding.clinical import RedFlagLexicon
+
+    shorthand = RedFlagLexicon.load(REPO_ROOT / "lexicon").shorthand
+    speller = Speller(vocabulary([p.text for p in library.passages]), english_words(), shorthand=shorthand)
+    assert speller.correct("how do u do the one where ur on ur back? steps pls") == \
+        "how do you do the one where your on your back? steps please"
+    assert speller.correct("theres one where you kneel") == "there's one where you kneel"
+    # inside a word, or a word that only starts like one, it is left alone
+    assert speller.correct("your turn, run it") == "your turn, run it"

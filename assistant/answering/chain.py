@@ -82,7 +82,8 @@ class AnswerChain:
         words = [p.text for p in library.passages] + [w for s in library.sections for w in (s.title, *s.aliases)]
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
         cache = Path(settings.data_dir) / "cache"
-        self.speller = Speller(vocabulary(words), known=lambda: english_words(cache))
+        self.speller = Speller(vocabulary(words), known=lambda: english_words(cache),
+                               shorthand=getattr(getattr(triager, "lexicon", None), "shorthand", None))
         self.steps: tuple[Step, ...] = (self._triage, self._retrieve, self._scope, self._plan, self._hold,
                                         self._compose)
 

@@ -86,6 +86,7 @@ class RedFlagLexicon:
     emergency_groups: frozenset[str] = field(default_factory=frozenset)
     clause_breaks: frozenset[str] = field(default_factory=frozenset)  # words that start a new clause
     mover_examples: list[dict] = field(default_factory=list)  # {text, other}: whose move it is, as cases
+    shorthand: dict[str, str] = field(default_factory=dict)  # chat shorthand spelled out ("ur" -> "your")
 
     @classmethod
     def load(cls, folder: Path) -> RedFlagLexicon:
@@ -156,7 +157,8 @@ def _load(folder: str) -> RedFlagLexicon:
                              list(ctx.get("examples") or ()), dict(words.get("rewrite") or {}),
                              dict(words.get("lemmas") or {}), frozenset(emergency_groups),
                              frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()),
-                             list(flags.get("mover_examples") or ()))
+                             list(flags.get("mover_examples") or ()),
+                             {str(k).lower(): str(v) for k, v in (words.get("shorthand") or {}).items()})
     try:  # every pattern compiles, or the lexicon names the one that does not
         for c in concepts.values():
             for p in c.patterns:

@@ -72,7 +72,11 @@ class Plan:
 
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
 _DESCRIBES_ONE = re.compile(r"\bthe (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
-                            r" (where|that|with|in which|when|you do|i do|for)\b|\bthere'?s (one|a \w+) where\b")
+                            r" (where|that|with|in which|when|you do|i do|for)\b|\bthere'?s? (one|a \w+) (where|that)\b")
+
+
+_WHAT_THE_ONE = re.compile(r"\b(what|which)('s| is| was) the (\w+ )?(stretch|move|exercise|position|pose|one|thing|"
+                           r"technique|method|twist|trick) (where|that|with|in which|when|you do|i do)\b")
 
 
 # A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
@@ -142,7 +146,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
     asked_detail = detail_kind(question)
     # "which way do I look?", "which side first?" ask a detail of one move, not which move
-    which_move = bool(_WHICH.search(text)) and asked_detail not in _WHICH_WAY
+    # ...and "what's the stretch where you lie on your back and hug your knees?" names one move by describing it
+    which_move = bool(_WHICH.search(text)) and asked_detail not in _WHICH_WAY and not _WHAT_THE_ONE.search(text)
     if asked_detail and len(named) > 1:
         # two named and one detail asked: the one that gives it ("the standing lean back where you push on your
         # spine: which hand?"), when only one does
@@ -235,7 +240,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not which_move and not f.regions)
     # "how do I do the twist on the floor?" asks for one move even where a region is mentioned too
     describes_one = describes_one or (bool(_DO_IT.search(text)) and not which_move)
-    if described and not f.regions:  # "lying flat, one knee up, then tugging it across: the steps?"
+    if described and (not f.regions or describes_one and f.admits(library.section(described))):
+        # "lying flat, one knee up, then tugging it across: the steps?"; a region said while describing the one move
+        # it fits ("there's one that cracks your hips and low back lying down, using your knee as a lever?") too
         return Plan("howto", (described,), f)
     if describes_one and not named and not followup:
         fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods

@@ -136,9 +136,14 @@ class Speller:
     `known` may be a function returning the set: it is then called the first time a word is not the
     article's own (a question in the article's words never loads the English list)."""
 
-    def __init__(self, words: Counter, known=frozenset()) -> None:
+    def __init__(self, words: Counter, known=frozenset(), shorthand: dict[str, str] | None = None) -> None:
         self.words = words
         self._known = known
+        # chat shorthand spelled out first ("ur on ur back" reads "your on your back"), whole words only
+        self.shorthand = {k.lower(): v for k, v in (shorthand or {}).items()}
+        self._shorthand = re.compile(r"(?<![\w'/])(" + "|".join(map(re.escape, sorted(self.shorthand, key=len,
+                                                                                      reverse=True)))
+                                     + r")(?![\w'/])", re.IGNORECASE) if self.shorthand else None
         self._by_initial: dict[str, list[str]] = {}
         for w in words:
             self._by_initial.setdefault(w[0], []).append(w)
@@ -163,4 +168,6 @@ class Speller:
         return min(ranked)[-1] if ranked else token
 
     def correct(self, text: str) -> str:
+        if self._shorthand is not None:
+            text = self._shorthand.sub(lambda m: self.shorthand[m.group(0).lower()], text)
         return _WORD.sub(lambda m: self.word(m.group(0)), text)
