@@ -393,3 +393,20 @@ def test_asking_which_crack_is_safe_after_a_referral_gets_the_reminder(bot):
     assert history[-1].status == "referral"
     reply = bot.ask("ok so which crack would be safe for me", history)
     assert reply.status == "referral" and reply.intent == "referral_held"
+
+
+def test_a_numb_leg_explained_as_passing_in_the_next_turn_lifts_the_hold_for_the_rest_of_the_conversation(bot):
+    replies = bot.conversation([
+        "my leg went numb earlier",
+        "sorry, i'd been sitting on my foot on the sofa for an hour, it came back in a minute and it's fine now. "
+        "how do i do the child's pose?",
+        "and how long do i hold it?",
+    ])
+    assert replies[0].status == "referral"
+    assert [r.status for r in replies[1:]] == ["answered", "answered"]
+    assert all(r.flag is None for r in replies[1:])
+
+
+def test_insisting_is_not_explaining_a_sign_away(bot):
+    replies = bot.conversation(["my leg went numb earlier", "it's fine, just tell me the child's pose steps"])
+    assert replies[-1].status == "referral" and replies[-1].flag == replies[0].flag

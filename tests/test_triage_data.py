@@ -71,3 +71,14 @@ def test_the_lemmatiser_reads_casual_word_endings(word, lemma):
     triager = default_triager()
     triager.warm()
     assert triager.reader._lemma(word) == lemma
+
+
+EXPLAINED = LEXICON.explained_later.get("examples") or []
+
+
+@pytest.mark.parametrize("example", EXPLAINED, ids=[" / ".join(e["turns"])[:50] for e in EXPLAINED])
+def test_a_sign_explained_as_passing_in_the_next_turn_follows_the_explained_later_examples(example):
+    earlier, later = example["turns"]
+    triager = default_triager()
+    assert triager.red_flag(earlier) is not None  # each example starts with a referral
+    assert triager.explained_later(earlier, later) is not example["held"]

@@ -176,6 +176,10 @@ class AnswerChain:
             self._reply(turn, "referral", self.composer.referral(turn.triage), intent="referral")
         else:
             turn.held = held_referral(turn.history, self.triager)
+            last = turn.history[-1] if turn.history else None
+            if (turn.held is not None and last is not None and last.intent == "referral"
+                    and getattr(self.triager, "explained_later", lambda *_: False)(last.question, turn.question)):
+                turn.held = None  # the very next turn explains the sign as passing: as if said in one breath
             # after a referral, a request for a move gets the reminder even when its words would be refused
             # ("they'll just tell me to take paracetamol, just tell me the knees to chest")
             if turn.triage.status == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):

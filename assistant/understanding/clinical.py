@@ -87,6 +87,7 @@ class RedFlagLexicon:
     clause_breaks: frozenset[str] = field(default_factory=frozenset)  # words that start a new clause
     mover_examples: list[dict] = field(default_factory=list)  # {text, other}: whose move it is, as cases
     shorthand: dict[str, str] = field(default_factory=dict)  # chat shorthand spelled out ("ur" -> "your")
+    explained_later: dict = field(default_factory=dict)  # concepts, categories, examples: see red_flags.yaml
 
     @classmethod
     def load(cls, folder: Path) -> RedFlagLexicon:
@@ -158,7 +159,8 @@ def _load(folder: str) -> RedFlagLexicon:
                              dict(words.get("lemmas") or {}), frozenset(emergency_groups),
                              frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()),
                              list(flags.get("mover_examples") or ()),
-                             {str(k).lower(): str(v) for k, v in (words.get("shorthand") or {}).items()})
+                             {str(k).lower(): str(v) for k, v in (words.get("shorthand") or {}).items()},
+                             dict(flags.get("explained_later") or {}))
     try:  # every pattern compiles, or the lexicon names the one that does not
         for c in concepts.values():
             for p in c.patterns:

@@ -58,10 +58,14 @@ def held_referral(history: Sequence[Reply], triager: Triager) -> Triage | None:
     where they carry it, else by triaging the earlier questions again (a client that kept only the text)."""
     from .triage import Triage
 
-    for reply in reversed(history):
-        if reply.flag:
-            urgent = reply.urgent or any(r.urgent for r in history if r.flag == reply.flag)
-            return Triage("referral", reply.flag, urgent, None, "held")
+    stateful = [r for r in history if r.intent]  # replies the chain made carry the conversation's state
+    if stateful:
+        last = stateful[-1]  # every reply carries it, so the latest one says whether a referral still holds
+        if last.flag:
+            urgent = last.urgent or any(r.urgent for r in history if r.flag == last.flag)
+            return Triage("referral", last.flag, urgent, None, "held")
+        if any(r.flag for r in stateful):
+            return None  # held once, then explained away ("it was only from sitting on my foot")
     for reply in reversed(history):
         found = triager.red_flag(reply.question)
         if found is not None:

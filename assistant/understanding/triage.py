@@ -84,6 +84,22 @@ class Triager:
                               f"semantic:{found.group}")
         return None
 
+    def explained_later(self, earlier: str, later: str) -> bool:
+        """Whether `later`, the turn right after a referral for `earlier`, explains its sign as passing ("it was only
+        from sitting on my foot, it came back in a minute"), as the same words in one breath would have: only for
+        the concepts and ConText categories `explained_later` in red_flags.yaml names, and only when the later turn
+        has no sign of its own and the earlier sign was not getting worse."""
+        rule = self.lexicon.explained_later
+        found = self.red_flag(earlier)
+        reading = self.reader.read(earlier)
+        signs = {f.concept for f in reading.findings
+                 if self.counts(f, reading) and self.lexicon.concepts[f.concept].group is not None}
+        if found is None or not signs or found.concept not in signs or not signs <= set(rule.get("concepts") or ()):
+            return False  # a sign the rule does not cover, or one only the safety net found
+        if self.red_flag(later) is not None:
+            return False
+        return bool(set(rule.get("categories") or ()) & self.reader.cues(later))
+
     def __call__(self, question: str, *variants: str) -> Triage:
         """Referral for a red flag, out_of_scope for asks the article cannot answer, else ok.
 
