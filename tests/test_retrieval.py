@@ -124,3 +124,15 @@ def test_the_asking_part_is_the_last_sentence_with_a_question_mark():
     assert asking_part("long story. tell me the steps") == "tell me the steps"
     assert asking_part("which hand do i use") == "which hand do i use"
 
+
+
+@pytest.mark.parametrize("question, section", [
+    # whose knees a name speaks of does not change the move
+    ("lying on her back can she hug her knees, what are the steps", "knees-to-chest"),
+    ("how do I pull your knees in, the one on the floor", "knees-to-chest"),
+    # both knees drawn in is the knee hug; one knee pulled across is the knee lever
+    ("the one where you lie down and pull both knees into your chest", "knees-to-chest"),
+    ("the lying one where you pull your knee across your body", "lying-knee-lever"),
+])
+def test_a_name_is_read_whoever_the_body_belongs_to(question, section, library):
+    assert named_sections(question, library.sections)[:1] == (section,)

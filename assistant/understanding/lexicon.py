@@ -167,9 +167,13 @@ def facets(question: str, sections: list[Section]) -> Facets:
                   named_sections(text, sections), frozenset(avoid))
 
 
+# Whose body a name speaks of does not change the move: "hug my knees", "hug your knees", "hug her knees" are one name.
+_POSSESSIVE = re.compile(r"\b(your|her|his|their|our|ur|yer|me)\b")
+
+
 @functools.lru_cache(maxsize=65536)
 def _normalised_name(name: str) -> str:
-    return normalise(name)
+    return _POSSESSIVE.sub("my", normalise(name))
 
 
 _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
@@ -190,7 +194,7 @@ def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
     """Sections the question names by title or alias. Those named in the sentence that asks come first; then a
     variant before the move it varies when both are named (the sidecar's `refines`: "the standing lean back where
     you push on your spine" is the one with hand pressure); then the longest matching name."""
-    text = normalise(text)
+    text = _POSSESSIVE.sub("my", normalise(text))
     asking = asking_part(text)
     best: dict[str, int] = {}
     in_asking: set[str] = set()
