@@ -66,7 +66,8 @@ _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entir
                          r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
                          rf"\b({SPINE})\b")
 # Joints the article never uses to describe a move, asked about as the thing to treat.
-_OTHER_JOINTS = r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|thumbs?|shoulders?(?! blades?))"
+_OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|"
+                 r"thumbs?|it ?bands?|itb|hip flexors?|glutes?|shoulders?(?! blades?))")
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
     r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + r"\b"
