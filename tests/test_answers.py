@@ -410,3 +410,14 @@ def test_a_numb_leg_explained_as_passing_in_the_next_turn_lifts_the_hold_for_the
 def test_insisting_is_not_explaining_a_sign_away(bot):
     replies = bot.conversation(["my leg went numb earlier", "it's fine, just tell me the child's pose steps"])
     assert replies[-1].status == "referral" and replies[-1].flag == replies[0].flag
+
+
+@pytest.mark.parametrize("turns", [
+    # a story of denied symptoms whose last sentence names a method
+    ["no numbness down below, peeing fine, legs fine lol, just a tight upper back from hunching at my laptop. "
+     "does the standing arch with hands behind your head crack between the shoulder blades?"],
+    # a statement of context in a conversation about a method
+    ["is the hug from behind safe for me?", "no back problems ever, no injuries, no surgery, 28, just a bit tight"],
+])
+def test_a_story_of_denied_symptoms_is_not_a_request_for_a_diagnosis(bot, turns):
+    assert bot.conversation(turns)[-1].status == "answered"

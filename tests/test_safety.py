@@ -94,6 +94,10 @@ def test_a_misspelled_variant_is_checked_for_red_flags_too():
     ("Is cracking my knuckles bad for me?", True),
     ("How do I pop my shoulder back in place?", True),
     ("How do I sit back on my heels and stretch my arms forward?", False),
+    # a joint said as part of the move is no other joint to treat
+    ("how do i do the standing twist with your elbows bent", False),
+    ("for the knees up to chest one how long do i hold", False),
+    ("what helps with my stiff elbows", True),
 ])
 def test_other_body_parts_are_recognised_only_as_the_thing_to_treat(question, other):
     assert about_other_body_part(question) is other

@@ -68,9 +68,11 @@ _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entir
 # Joints the article never uses to describe a move, asked about as the thing to treat.
 _OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|"
                  r"thumbs?|it ?bands?|itb|hip flexors?|glutes?|shoulders?(?! blades?))")
+# ...but not a joint said as part of a move ("with your elbows bent", "the knees up to chest one")
+_POSED = r"\b(?! (bent|up|in|into|together|apart|across|over|to (my |your |the )?chest|behind|straight|down|out)\b)"
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
-    r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + r"\b"
+    r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + _POSED +
     r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
 
 
@@ -103,6 +105,11 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
 _APART_FROM = re.compile(r"\b(apart from|other than|besides|aside from|except( for)?|as well as)\b[^,?.!]*")
 
 
+# A question asks something: a question mark, a question word or a request.
+_ASKS = re.compile(r"\?|^(how|what|which|why|when|where|who|can|could|should|would|will|is|are|do|does|did)\b|"
+                   r"\b(tell|show|give|teach) me\b|\bsteps\b")
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the article can do with a question: answer it, greet back, or say it is outside (and why)."""
@@ -132,10 +139,17 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     asking = asking_part(normalise(text))
     move_for_region = asking != normalise(text) and asks_for_move(asking) and any(
         any_phrase(asking, words) for words in REGIONS.values())
+    # A story of symptoms, most of them denied, sits near the diagnosis route whatever it asks; it is not a request
+    # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
+    # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
+    # about a method ("is the hug from behind safe for me?" then "no back problems ever, no injuries, just tight")
+    names_in_asking = asking != normalise(text) and bool(named_sections(asking, [h.section for h in retrieval.sections]))
+    context_for_focus = bool(last_focus(history)[0]) and not _ASKS.search(normalise(text))
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
                                                                      or move_for_region):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
-        if decision.kind != "article":
+        if decision.kind != "article" and not ((names_in_asking or context_for_focus)
+                                               and decision.reason == "diagnosis"):
             return Scope(decision.kind, decision.reason)
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
                 and not asks_for_move(text)):
