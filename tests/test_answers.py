@@ -421,3 +421,20 @@ def test_insisting_is_not_explaining_a_sign_away(bot):
 ])
 def test_a_story_of_denied_symptoms_is_not_a_request_for_a_diagnosis(bot, turns):
     assert bot.conversation(turns)[-1].status == "answered"
+
+
+@pytest.mark.parametrize("question", [
+    "do i actually need to hear a crack for it to work",
+    "should i go for the crack or just the stretch?",
+    "i dont want anything to crack, i just want the tension gone",
+])
+def test_whether_a_crack_is_needed_is_answered_by_the_articles_opening_then_its_forward_bends(bot, question):
+    reply = bot.ask(question)
+    assert reply.status == "answered"
+    assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved")
+    assert "Knees-to-chest stretch" in reply.answer and "Child's pose" in reply.answer
+
+
+def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
+    reply = bot.ask("how do i do the chair twist without cracking anything")
+    assert reply.focus[:1] == ("chair-rotation",)

@@ -130,6 +130,9 @@ class Composer:
         (`cautions_shown`); a general safety answer is made of them, so it always has them."""
         draft = Draft(self.library)
         sections = [self.library.section(s) for s in plan.sections]
+        if plan.detail == "stretch_not_crack":
+            self._stretch_not_crack(draft, plan, sections)
+            return draft
         if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
             self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
@@ -297,6 +300,30 @@ class Composer:
                 quote, n = d.cite(_Span([w]))
                 mark = self.p.render("warning_mark") + " " if w.kind == "warning" else ""
                 d.add(self.p.render("warning_of_line", mark=mark, title=w.section_title, quote=quote, n=n))
+
+    def _stretch_not_crack(self, d: Draft, plan: Plan, sections: list[Section]) -> None:
+        """Whether a crack is needed: the article's opening sentences (a stretch relieves tension without a crack; too
+        much cracking may harm), then its moves that bend forward, listed, or one with its steps and warnings."""
+        for span in spans([p for g in self.library.general for p in g.passages], self._text_of):
+            self._line(d, span)
+        if len(sections) == 1:
+            d.add()
+            self._howto(d, sections[0])
+        elif sections:
+            d.add()
+            d.add(self.p.render("stretch_not_crack_header"))
+            for i, s in enumerate(sections, start=1):
+                line = self._one_line(s, False)
+                risk = self.p.render(f"which_risk_{s.tags.risk}" if self.p.has(f"which_risk_{s.tags.risk}")
+                                     else "which_risk_unknown")
+                if line is None:
+                    d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
+                                        description=s.describes[0] if s.describes else ""))
+                else:
+                    quote, n = d.cite(_Span([line]))
+                    d.add(self.p.render("which_item", i=i, title=s.title, risk=risk, quote=quote, n=n))
+            d.add()
+            d.add(self.p.render("which_more"))
 
     def _which(self, d: Draft, plan: Plan, sections: list[Section]) -> None:
         """A compact list: each method's name, its risk as the sidecar gives it, and one sentence on what it is (where

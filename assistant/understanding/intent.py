@@ -43,6 +43,16 @@ _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effec
 _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
                            r"ones?|poses?|ways?|position|technique|cracks?|methods?|options?)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
                            r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
+# Whether to stretch rather than crack ("do I need to hear a crack?", "I don't want anything to crack, just loosen
+# up", "the crack or just the stretch?"): the article's opening answers it, then its moves that bend forward.
+_STRETCH_NOT_CRACK = re.compile(
+    r"\b(need|have|got) to (hear|get|feel) (a |the |it )?(crack|pop|click)|"
+    r"\b(crack|cracking|pop|popping)\b[^?.!]{0,25}\bor (just )?(a |the )?(stretch|stretching)\b|"
+    r"\b(stretch|stretching)\b[^?.!]{0,25}\bor (try to )?(get (it|a) )?(to )?(crack|pop)\b|"
+    r"\b(do not|don't|dont|never) (really |actually |even )?(want|like|need)\b[^?.!]{0,20}\b(crack|cracking|pop|popping)|"
+    r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
+    r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
+    r"\b(hates?|scared of|freaks? me out|afraid of)\b[^?.!]{0,25}\b(crack|cracking|popping)")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
@@ -51,6 +61,8 @@ _BOTH = re.compile(r"\b(two|both|all)\b")
 _WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")
 _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
+# two moves weighed by name or kind ("kneeling child's pose or standing back arch?"): a comparison, not this
+_COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roller|chair|bed)\b[^?.!]{0,40}\bor\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
@@ -164,6 +176,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             return Plan("detail", (defining,), f, asked_detail)
         asked_detail = None  # no sentence of the article defines it: read as any other question
 
+    other_move = retrieval.described and library.section(retrieval.described).tags.motion != "flexion"
+    if not (named or followup or other_move) and _STRETCH_NOT_CRACK.search(text) and not _COMPARE_TWO.search(text):
+        # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
+        gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
+        fitting = [sid for sid in gentle if f.admits(library.section(sid))]
+        return Plan("safety", tuple(fitting or gentle), f, "stretch_not_crack")
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
         return Plan("howto", focus[1:], f, followup=True)
