@@ -56,6 +56,7 @@ class Section:
     professional_only: bool = False
     details: dict[str, tuple[str, ...]] = field(default_factory=dict)  # detail kind -> ids of passages giving it
     refines: str = ""  # the method this one is a variant of (named together, the variant is meant)
+    marks: tuple[str, ...] = ()  # words that tell this variant from the move it refines (none said: that move)
 
     def of_kind(self, *kinds: str) -> list[Passage]:
         return [p for p in self.passages if p.kind in kinds]

@@ -136,3 +136,15 @@ def test_the_asking_part_is_the_last_sentence_with_a_question_mark():
 ])
 def test_a_name_is_read_whoever_the_body_belongs_to(question, section, library):
     assert named_sections(question, library.sections)[:1] == (section,)
+
+
+@pytest.mark.parametrize("question, first", [
+    # nothing said of a hand or pressing: the plain standing extension, though the variant's description is nearer
+    ("where do i look when arching back standing up, at the ceiling?", "standing-extension"),
+    # the variant's own marks
+    ("when i arch back standing and press on my spine with my hand, which hand?", "hand-pressure-extension"),
+])
+def test_a_variant_comes_first_only_when_the_question_says_what_sets_it_apart(bot, question, first):
+    found = bot._chain.search.search(question)
+    assert found.sections[0].section.id == first
+    assert found.described in (None, first)

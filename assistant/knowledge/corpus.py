@@ -92,6 +92,7 @@ def parse_text(text: str, *, source: str, meta: dict | None = None, sidecar_name
             describes=tuple(str(a) for a in info.get("describes") or ()),
             professional_only=bool(info.get("professional_only", False)),
             refines=str(info.get("refines") or ""),
+            marks=tuple(str(m).lower() for m in info.get("marks") or ()),
         )
         step_no = 0
         for line in lines:

@@ -12,7 +12,7 @@ from typing import Any
 from ..knowledge.index import VectorIndex
 from ..knowledge.library import Library
 from ..records import Passage, Section
-from .lexicon import Facets, expand, facets
+from .lexicon import Facets, expand, facets, has_phrase, normalise
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # bm25s's own default, named so the query side provably matches the index side
 
@@ -103,6 +103,11 @@ def fuse(rankings: list[list[str]], k: int) -> dict[str, float]:
     return fused
 
 
+def _says_any(question: str, words: tuple[str, ...]) -> bool:
+    text = normalise(question)
+    return any(has_phrase(text, w) for w in words)
+
+
 @dataclass
 class HybridSearch:
     """Dense and BM25 rankings fused, each hit bringing its whole section (steps, warnings, tips) with it."""
@@ -151,6 +156,16 @@ class HybridSearch:
                 hit = by_section.setdefault(described, SectionHit(self.library.section(described), 0.0))
                 hit.score += bonus
         ranked = sorted(by_section.values(), key=lambda h: -h.score)
+        first = ranked[0] if ranked else None
+        if first is not None and not first.named and first.section.marks \
+                and not _says_any(question, first.section.marks):
+            # a variant ranked first though the question says nothing that tells it from the move it refines
+            # ("arching back standing up, where do I look?" is the plain standing extension)
+            base = next((i for i, h in enumerate(ranked) if h.section.id == ranked[0].section.refines), None)
+            if base is not None:
+                if described == ranked[0].section.id:
+                    described = ranked[base].section.id
+                ranked.insert(0, ranked.pop(base))
         best = max((h.similarity for h in dense), default=0.0)
         return Retrieval(question, ranked, fused, best, asked, vector, described)
 
