@@ -106,3 +106,11 @@ def test_two_details_asked_in_one_breath_are_both_answered(bot):
     assert reply.intent == "detail" and reply.focus == ("childs-pose",)
     quotes = " ".join(c.quote for c in reply.citations)
     assert "30 seconds" in quotes and "three to five times daily" in quotes
+
+
+@pytest.mark.parametrize("first", ["which of them are twisting ones?", "which ones need another person to help",
+                                   "which ones do you do lying on your back"])
+def test_which_ones_lists_the_methods_and_a_follow_up_on_it_asks_which_is_meant(bot, first):
+    listed, followup = bot.conversation([first, "ok how do i do it"])
+    assert listed.status == "answered" and listed.intent == "which" and len(listed.focus) > 1
+    assert followup.status == "clarify" and set(followup.focus) <= set(listed.focus)

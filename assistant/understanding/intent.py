@@ -26,7 +26,7 @@ _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
     r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b|"
-    r"\b(what|which) (are|were) (all )?the\b[^?]{0,25}\bones\b")
+    r"\b(what|which) (are|were) (all )?the\b[^?]{0,25}\bones\b|\bwhich (ones|of (them|these|those|the \w+))\b")
 # What the person says they do not have is context, not the question ("no injury or anything, how's it done?").
 _DENIED = re.compile(r"\b(no|not|without|never|nothing|zero|nor)\b( \w+){0,2}? (injur\w*|sore\w*|damage\w*|bruis\w*|"
                      r"arthritis|hurt\w*|problems?|issues?)\b")

@@ -148,8 +148,10 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
                                                                      or move_for_region):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
-        if decision.kind != "article" and not ((names_in_asking or context_for_focus)
-                                               and decision.reason == "diagnosis"):
+        # a request for moves is no greeting, however short ("which ones need another person to help?")
+        social_move = decision.kind == "social" and asks_for_move(text)
+        if decision.kind != "article" and not social_move and not ((names_in_asking or context_for_focus)
+                                                                   and decision.reason == "diagnosis"):
             return Scope(decision.kind, decision.reason)
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
                 and not asks_for_move(text)):
