@@ -526,9 +526,12 @@ def _on_modifies(rule: ContextRuleSpec, ends: _Ends | None = None):
     needs = {w.lower() for w in rule.needs_before}
 
     def modifies(target, modifier, between) -> bool:
-        if modifier.start < target.end and target.start < modifier.end and rule.category != "OTHER_EXPERIENCER":
-            return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says; but
-            # "my grandad is 80" is about the grandad however the two overlap
+        if modifier.start < target.end and target.start < modifier.end:
+            if rule.category != "OTHER_EXPERIENCER":
+                return False  # a cue inside the sign ("can not feel", "is not there") is part of what it says; but
+                # "my grandad is 80" is about the grandad however the two overlap...
+            if blockers and any(t.lower_ in blockers for t in target.doc[target.start:modifier.start]):
+                return False  # ...unless the sign is the speaker's before the pronoun ("my legs feel like they've")
         if blockers and any(t.lower_ in blockers for t in between):
             return False
         gap = target.doc[target.end:modifier.start] if target.end <= modifier.start else \
