@@ -131,3 +131,15 @@ def test_clauses_know_where_they_lie_in_the_question_as_asked():
     clauses = read(question).clauses
     assert [question[c.start:c.end] for c in clauses] == ["I can't feel my bum when I wipe", "which stretch"]
     assert clauses[0].text == "i can not feel my bum when i wipe"
+
+
+def test_when_two_groups_pass_for_a_clause_the_emergency_one_wins(net):
+    class Scores:  # both groups past the threshold and the margin; the nerve-root bank nearer
+        def scores(self, vector):
+            return {"ordinary": 0.3, "nerve_root": 0.72, "cauda_equina": 0.66}
+
+    both = SafetyNet.__new__(SafetyNet)
+    both.__dict__.update(net.__dict__)
+    both.router = Scores()
+    found = both._decide([Clause("it has been numb for days", frozenset())], [None])
+    assert found is not None and found.group == "cauda_equina" and "cauda_equina" in net.urgent

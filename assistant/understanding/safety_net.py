@@ -101,8 +101,10 @@ class NetFinding:
 class SafetyNet:
     """The banks' vectors (embedded once, cached by content hash) and the decision for one reading."""
 
-    def __init__(self, banks: Banks, embeddings: Embedder, cache_dir: Path | None = None) -> None:
+    def __init__(self, banks: Banks, embeddings: Embedder, cache_dir: Path | None = None,
+                 urgent: frozenset[str] = frozenset()) -> None:
         self.banks = banks
+        self.urgent = urgent  # groups that need emergency care: the most urgent group that passes wins, as in triage
         self.embeddings = embeddings
         self.router = Router(banks.table(), embeddings, cache_dir)
         self._history = {b.group for b in banks.groups if b.history_counts}
@@ -117,7 +119,9 @@ class SafetyNet:
             log.info("semantic safety net off: its thresholds are for %s, questions are embedded with %s",
                      banks.model, getattr(embeddings, "model_name", type(embeddings).__name__))
             return None
-        return cls(banks, embeddings, cache_dir)
+        from .clinical import RedFlagLexicon
+
+        return cls(banks, embeddings, cache_dir, RedFlagLexicon.load(folder).emergency_groups)
 
     def judged(self, clause: Clause, mover_other: bool) -> bool:
         if len(clause.text.split()) < self.banks.min_words:
@@ -183,7 +187,7 @@ class SafetyNet:
                 if "HISTORICAL" in clause.flags and group not in self._history:
                     continue
                 if score >= self.banks.threshold and score - ordinary >= self.banks.margin and (
-                        best is None or score > best.score):
+                        best is None or (group in self.urgent, score) > (best.group in self.urgent, best.score)):
                     best = NetFinding(group, clause.text, score, score - ordinary)
         if best is not None:
             log.debug("safety net: %s %.2f (+%.2f) for %r", best.group, best.score, best.lead, best.clause)
