@@ -438,3 +438,14 @@ def test_whether_a_crack_is_needed_is_answered_by_the_articles_opening_then_its_
 def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
     reply = bot.ask("how do i do the chair twist without cracking anything")
     assert reply.focus[:1] == ("chair-rotation",)
+
+
+@pytest.mark.parametrize("question, section", [
+    # a name the two seated twists share, said with a chair in the sentence that asks: the chair rotation
+    ("what kind of chair works best for the seated twist?", "chair-rotation"),
+    # a chair only in the story around it: the move named
+    ("desk job, sit all day in an office chair. wants to try the floor twist. what should she wear on her feet?",
+     "seated-floor-rotation"),
+])
+def test_a_shared_name_said_with_what_only_its_twin_fits_is_the_twin(bot, question, section):
+    assert bot.ask(question).focus[:1] == (section,)

@@ -12,7 +12,7 @@ from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kinds_asked, giving_term
 from .details import detail_kind as read_detail_kind
-from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, normalise
+from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, asking_part, facets, normalise
 from .retrieval import Retrieval
 
 Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
@@ -156,6 +156,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
+    asked = facets(asking_part(text), library.sections) if len(named) == 1 and (f.equipment or f.positions) else None
+    if asked is not None and (asked.equipment or asked.positions) and not asked.admits(library.section(named[0])):
+        # a name two moves share the sense of ("the seated twist" said with a chair): the one of the same motion and
+        # posture that fits what else was said ("what kind of chair for the seated twist?" is the chair rotation)
+        meant = library.section(named[0])
+        twins = [s.id for s in library.sections if s.id != meant.id and s.tags.motion == meant.tags.motion
+                 and s.tags.posture == meant.tags.posture and asked.admits(s)]
+        if len(twins) == 1:
+            named = (twins[0],)
+            target = named
     asked_detail = detail_kind(question)
     # "which way do I look?", "which side first?" ask a detail of one move, not which move
     # ...and "what's the stretch where you lie on your back and hug your knees?" names one move by describing it
