@@ -98,6 +98,8 @@ def test_a_misspelled_variant_is_checked_for_red_flags_too():
     ("how do i do the standing twist with your elbows bent", False),
     ("for the knees up to chest one how long do i hold", False),
     ("what helps with my stiff elbows", True),
+    ("is it ok to crack my neck like my back", True),  # the back only as the likeness
+    ("can i crack my neck the same way as my back?", True),
 ])
 def test_other_body_parts_are_recognised_only_as_the_thing_to_treat(question, other):
     assert about_other_body_part(question) is other

@@ -76,10 +76,15 @@ OTHER_BODY_PARTS = re.compile(
     r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
 
 
+# "crack my neck like my back": the back named only as the likeness, not as a thing to treat too
+_LIKE_THE_BACK = re.compile(r"\b(like|same (way )?as|similar to|the way i do) (i do )?(my|your|the) (lower |upper |mid )?back\b")
+
+
 def about_other_body_part(text: str) -> bool:
-    """A question about another joint, as the thing to treat, that never mentions the back or spine."""
+    """A question about another joint, as the thing to treat, that never mentions the back or spine (but as the
+    likeness the joint is compared with)."""
     text = normalise(text)
-    return bool(OTHER_BODY_PARTS.search(text)) and not _BACK_WORDS.search(text)
+    return bool(OTHER_BODY_PARTS.search(text)) and not _BACK_WORDS.search(_LIKE_THE_BACK.sub(" ", text))
 
 
 def out_of_scope_reason(question: str) -> tuple[str, str] | None:
