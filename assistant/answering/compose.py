@@ -313,15 +313,7 @@ class Composer:
             d.add()
             d.add(self.p.render("stretch_not_crack_header"))
             for i, s in enumerate(sections, start=1):
-                line = self._one_line(s, False)
-                risk = self.p.render(f"which_risk_{s.tags.risk}" if self.p.has(f"which_risk_{s.tags.risk}")
-                                     else "which_risk_unknown")
-                if line is None:
-                    d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
-                                        description=s.describes[0] if s.describes else ""))
-                else:
-                    quote, n = d.cite(_Span([line]))
-                    d.add(self.p.render("which_item", i=i, title=s.title, risk=risk, quote=quote, n=n))
+                self._list_item(d, i, s, self._one_line(s, False))
             d.add()
             d.add(self.p.render("which_more"))
 
@@ -340,16 +332,7 @@ class Composer:
         intro = ("which_intro_one" if len(sections) == 1 else "which_intro") if plan.matched else "which_none"
         d.add(self.p.render(intro, count=len(sections), wanted=wanted))
         for i, s in enumerate(shown, start=1):
-            risk = f"which_risk_{s.tags.risk}"
-            risk = self.p.render(risk if self.p.has(risk) else "which_risk_unknown")
-            line = lines[s.id]
-            if line is None:
-                d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
-                                    description=s.describes[0] if s.describes else ""))
-            else:
-                quote, n = d.cite(_Span([line]))
-                name = "which_item_above" if line is lead else "which_item"
-                d.add(self.p.render(name, i=i, title=s.title, risk=risk, quote=quote, n=n))
+            self._list_item(d, i, s, lines[s.id], above=lines[s.id] is lead)
             if s.tags.risk == "high" and s.warnings:
                 quote, n = d.cite(_Span(s.warnings[:1]))
                 d.add(self.p.render("which_warning", quote=quote, n=n))
@@ -357,6 +340,19 @@ class Composer:
         if rest:
             d.add(self.p.render("which_rest", titles=", ".join(s.title for s in rest)))
         d.add(self.p.render("which_more"))
+
+    def _list_item(self, d: Draft, i: int, s: Section, line: Passage | None, above: bool = False) -> None:
+        """One listed method: its name, its risk as the sidecar gives it, and its one line (cited), or its lay
+        description where it has no sentence to quote; `above` when that line already opened the reply."""
+        risk = f"which_risk_{s.tags.risk}"
+        risk = self.p.render(risk if self.p.has(risk) else "which_risk_unknown")
+        if line is None:
+            d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
+                                description=s.describes[0] if s.describes else ""))
+            return
+        quote, n = d.cite(_Span([line]))
+        d.add(self.p.render("which_item_above" if above else "which_item", i=i, title=s.title, risk=risk, quote=quote,
+                            n=n))
 
     def _one_line(self, s: Section, region: bool) -> Passage | None:
         """What a listed method is, in one of the article's sentences that is not a step or a warning: for a region,
