@@ -115,6 +115,14 @@ _ASKS = re.compile(r"\?|^(how|what|which|why|when|where|who|can|could|should|wou
                    r"\b(tell|show|give|teach) me\b|\bsteps\b")
 
 
+def _story_not_diagnosis(text: str, asking: str, retrieval: Retrieval, history: Sequence[Reply]) -> bool:
+    """A story of symptoms (most of them denied) near the diagnosis route that asks for none: its last sentence
+    names a method, or it asks nothing in a conversation about a method."""
+    if asking != normalise(text) and named_sections(asking, [h.section for h in retrieval.sections]):
+        return True
+    return bool(last_focus(history)[0]) and not _ASKS.search(normalise(text))
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the article can do with a question: answer it, greet back, or say it is outside (and why)."""
@@ -148,15 +156,13 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
     # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
     # about a method ("is the hug from behind safe for me?" then "no back problems ever, no injuries, just tight")
-    names_in_asking = asking != normalise(text) and bool(named_sections(asking, [h.section for h in retrieval.sections]))
-    context_for_focus = bool(last_focus(history)[0]) and not _ASKS.search(normalise(text))
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
                                                                      or move_for_region):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
-        if decision.kind != "article" and not social_move and not ((names_in_asking or context_for_focus)
-                                                                   and decision.reason == "diagnosis"):
+        if decision.kind != "article" and not social_move and not (
+                decision.reason == "diagnosis" and _story_not_diagnosis(text, asking, retrieval, history)):
             return Scope(decision.kind, decision.reason)
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
                 and not asks_for_move(text)):
