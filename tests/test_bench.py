@@ -72,3 +72,35 @@ def test_the_scale_lines_compare_a_generated_corpus_with_the_article_alone():
     assert [c.name for c in report.checks] == [
         "688 passages: ingest time per passage / 88-passage case", "688 passages: answer p50 / 88-passage case",
         "688 passages: peak RSS answering / 88-passage case"]
+
+
+def test_the_warm_floor_is_taken_interleaved_with_the_asks():
+    """Each question is asked, then embedded bare, before the next: the floor shares the asks' load (timing every
+    ask first and every embedding after let load drift between the phases skew the ratio)."""
+    from assistant.evaluation.bench import warm_latency
+
+    calls: list[tuple[str, str]] = []
+
+    class Encoder:
+        session = object()  # the ONNX encoder's bare path: encode([q])
+        cache_hits = 0
+
+        def encode(self, texts):
+            calls.append(("embed", texts[0]))
+
+        def clear_cache(self):
+            calls.append(("clear", ""))
+
+    class Bot:
+        class index:  # noqa: N801 - stands for the assistant's index attribute
+            embeddings = Encoder()
+
+        def ask(self, question):
+            calls.append(("ask", question))
+
+    questions = ["one", "two", "three"]
+    warm = warm_latency(Bot(), questions)
+    assert calls == [("ask", "one"), ("embed", "one"), ("clear", ""),
+                     *[(kind, q) for q in questions for kind in ("ask", "embed")]]
+    assert warm["questions"] == 3 and warm["order"] == "interleaved" and warm["cache_hits"] == 0
+    assert warm["ratio"] == pytest.approx(warm["ask_p50_ms"] / warm["encode_p50_ms"])

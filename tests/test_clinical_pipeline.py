@@ -51,3 +51,17 @@ def test_every_question_reads_the_same_as_with_medspacys_own_pipeline(readers):
     quick, plain = readers
     differ = [t for t in texts() if quick.read(t) != plain.read(t)]
     assert not differ, differ[:5]
+
+
+def test_every_token_pattern_passes_spacys_validation(readers):
+    """The reader adds its patterns with spaCy's validation off (it is the same work at every start); these are
+    the checks spaCy's Matcher would have made on each of them, so a bad pattern in the lexicon still fails."""
+    from spacy.schemas import validate_token_pattern
+
+    quick, _plain = readers
+    matchers = clinical.token_matchers(quick._nlp)
+    assert matchers and all(m.validate is False for m in matchers)
+    patterns = [p for m in matchers for key in m._patterns for p in m.get(key)[1]]
+    assert len(patterns) >= 300  # the lexicon's targets and ConText cues
+    assert {repr(p): errors for p in patterns if (errors := validate_token_pattern(p))} == {}
+    assert validate_token_pattern([{"LEMMA": {"IN": ["back"]}, "BOGUS": 1}])  # the check does catch a bad one

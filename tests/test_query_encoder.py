@@ -132,24 +132,3 @@ def test_a_damaged_export_falls_back_with_a_one_line_notice_and_ingest_rebuilds_
     assert isinstance(again.index.embeddings, OnnxQueryEncoder)
     assert not [r for r in caplog.records if r.name == "assistant.knowledge.query_encoder"]
     assert again.ask("How do I do the child's pose?").answer == bot.ask("How do I do the child's pose?").answer
-
-
-def test_a_question_embedded_ahead_gives_exactly_the_pass_it_would_have_had_and_only_when_the_encoder_is_idle(onnx):
-    text = "My lower back aches when I sit; is the seated twist all right for me?"
-    encoder = onnx.sharing_model()
-    vector, hidden, offsets = encoder.embed_query_with_tokens(text)
-    encoder.clear_cache()
-    assert encoder.prefetch(text, expand(text)) is True
-    ahead_vector, ahead_hidden, ahead_offsets = encoder.embed_query_with_tokens(text)
-    assert ahead_vector == vector and np.array_equal(ahead_hidden, hidden) and ahead_offsets == offsets
-    # retrieval's expanded text was started too: taken from the pass ahead, equal to one embedded now
-    assert encoder.embed_query(expand(text)) == onnx.sharing_model().embed_query(expand(text))
-    assert encoder.cache_hits == 0
-    with encoder._ahead.running():  # another question's pass under way: nothing is started
-        assert encoder.prefetch("How long should I hold the child's pose?") is False
-    assert encoder.prefetch(text) is False  # cached now: there is nothing to start
-    # a pass nobody claimed (a question the lexicon referred) is dropped by the next one, never handed out twice
-    assert encoder.prefetch("Is the hug from behind risky?") is True
-    encoder._ahead._pending["Is the hug from behind risky?"].result()
-    assert encoder.prefetch("How long should I hold the child's pose?") is True
-    assert encoder._ahead.take("Is the hug from behind risky?") is None

@@ -20,7 +20,7 @@ from ..records import Reply, Status
 from ..settings import Settings
 from ..understanding.conversation import held_referral
 from ..understanding.intent import Plan, asks_for_move, plan
-from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS, expand
+from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridSearch, Retrieval
 from ..understanding.router import Router
 from ..understanding.scope import decide_scope
@@ -145,9 +145,6 @@ class AnswerChain:
             earlier = validate_history(asked.history, self.settings.max_history, self.composer.p)
             turn = Turn(question, self._replayed(earlier))
         turn.text = self.speller.correct(turn.question)
-        prefetch = getattr(self.search.index.embeddings, "prefetch", None)
-        if prefetch is not None:  # the encoder's passes for this text run while the clinical reader reads it
-            prefetch(turn.text, expand(turn.text))
         return turn
 
     def _replayed(self, history: list[Reply]) -> list[Reply]:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from ..settings import Settings, configure_offline
 from .embeddings import Embedder, QueryCache, SentenceEmbeddings, resolve_model
-from .prefetch import Prefetcher
 
 log = logging.getLogger(__name__)
 
@@ -238,34 +237,13 @@ class OnnxQueryEncoder(QueryCache):
         self.session = ort.InferenceSession(str(self.path), sess_options=options,
                                             providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self._ahead = Prefetcher(lambda text: self._run([text]))
 
     def sharing_model(self) -> OnnxQueryEncoder:
         """Another instance over the same session with a cache of its own (so two systems never share hits)."""
         other = OnnxQueryEncoder.__new__(OnnxQueryEncoder)
         other.__dict__.update(self.__dict__)
         QueryCache.__init__(other, self._cache_size)
-        other._ahead = Prefetcher(lambda text: other._run([text]))
         return other
-
-    def prefetch(self, *texts: str) -> bool:
-        """Start the passes for `texts` on the encoder's own thread if it is idle and they are not cached (see
-        `prefetch.py`); the readers of those texts then take the results. Whether anything was started."""
-        return self._ahead.start([t for t in texts if t not in self._cache])
-
-    def clear_cache(self) -> None:
-        super().clear_cache()
-        self._ahead.forget()
-
-    def _pass(self, text: str):
-        """One text's pass: the one started ahead for it, or run now."""
-        ahead = self._ahead.take(text)
-        return ahead if ahead is not None else self._run([text])
-
-    def _run(self, texts: list[str]):
-        """(unit vectors [n, dim], hidden states [n, tokens, dim], the tokenizer's encodings)."""
-        with self._ahead.running():
-            return self._forward(texts)
 
     def _forward(self, texts: list[str]):
         import numpy as np
@@ -282,13 +260,13 @@ class OnnxQueryEncoder(QueryCache):
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None), hidden, encoded
 
     def _encode(self, texts: list[str]):
-        return self._run(texts)[0]
+        return self._forward(texts)[0]
 
     def embed_query_with_tokens(self, text: str):
         """The question's vector, its hidden states and each token's character span in `text`, from one pass; the
         vector is left in the query cache (so retrieval embeds nothing again); the special tokens have an
         empty span. For the safety net's clause-by-clause look without a second pass."""
-        vectors, hidden, encoded = self._pass(text)
+        vectors, hidden, encoded = self._forward([text])
         vector = vectors[0].tolist()
         self.prime(text, vector)
         return vector, hidden[0], list(encoded[0].offsets)
@@ -309,7 +287,7 @@ class OnnxQueryEncoder(QueryCache):
         return [v.tolist() for v in self.encode(list(texts))] if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        return self.cached_query(text, lambda t: self._pass(t)[0][0].tolist())
+        return self.cached_query(text, lambda t: self._forward([t])[0][0].tolist())
 
     def warm(self) -> None:
         """Run once, so the first real question pays no start-up cost."""

@@ -71,9 +71,11 @@ class Banks:
 def _load(folder: str) -> Banks:
     import yaml
 
+    from ..yamlfile import safe_load
+
     path = Path(folder) / "red_flag_exemplars.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))  # libyaml's parser, like the rest of the lexicon
         groups = tuple(Bank(name, tuple(map(str, raw["exemplars"])), bool(raw.get("history_counts")),
                             tuple(map(str, raw.get("should_match") or ())),
                             tuple(map(str, raw.get("should_not_match") or ())))
