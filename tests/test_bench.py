@@ -104,3 +104,17 @@ def test_the_warm_floor_is_taken_interleaved_with_the_asks():
                      *[(kind, q) for q in questions for kind in ("ask", "embed")]]
     assert warm["questions"] == 3 and warm["order"] == "interleaved" and warm["cache_hits"] == 0
     assert warm["ratio"] == pytest.approx(warm["ask_p50_ms"] / warm["encode_p50_ms"])
+
+
+def test_an_eval_line_that_runs_past_its_limit_is_a_missed_line_not_a_crash(settings):
+    from assistant.evaluation.bench import EVAL_LINE, BenchReport, eval_line
+
+    def too_slow(_settings):
+        raise subprocess.TimeoutExpired(["backstretch", "eval"], 900)
+
+    report = BenchReport()
+    eval_line(report, settings, measure=too_slow)
+    [line] = report.checks
+    assert line.name == EVAL_LINE and not line.ok and "900 s" in line.note and not report.ok
+    assert report.numbers["eval"] == {"timed_out_after_s": 900}
+    json.dumps(report.to_dict())  # still writes as JSON
