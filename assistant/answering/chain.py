@@ -83,7 +83,7 @@ class AnswerChain:
         words += [w for table in (REGIONS, POSITIONS, EQUIPMENT) for phrases in table.values() for w in phrases]
         cache = Path(settings.data_dir) / "cache"
         self.speller = Speller(vocabulary(words), known=lambda: english_words(cache),
-                               shorthand=getattr(getattr(triager, "lexicon", None), "shorthand", None))
+                               shorthand=triager.lexicon.shorthand)
         self.steps: tuple[Step, ...] = (self._triage, self._retrieve, self._scope, self._plan, self._hold,
                                         self._compose)
 
@@ -175,7 +175,7 @@ class AnswerChain:
             turn.held = held_referral(turn.history, self.triager)
             last = turn.history[-1] if turn.history else None
             if (turn.held is not None and last is not None and last.intent == "referral"
-                    and getattr(self.triager, "explained_later", lambda *_: False)(last.question, turn.question)):
+                    and self.triager.explained_later(last.question, turn.question)):
                 turn.held = None  # the very next turn explains the sign as passing: as if said in one breath
             # after a referral, a request for a move gets the reminder even when its words would be refused
             # ("they'll just tell me to take paracetamol, just tell me the knees to chest")

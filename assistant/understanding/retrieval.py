@@ -161,9 +161,9 @@ class HybridSearch:
                 and not _says_any(question, first.section.marks):
             # a variant ranked first though the question says nothing that tells it from the move it refines
             # ("arching back standing up, where do I look?" is the plain standing extension)
-            base = next((i for i, h in enumerate(ranked) if h.section.id == ranked[0].section.refines), None)
+            base = next((i for i, h in enumerate(ranked) if h.section.id == first.section.refines), None)
             if base is not None:
-                if described == ranked[0].section.id:
+                if described == first.section.id:
                     described = ranked[base].section.id
                 ranked.insert(0, ranked.pop(base))
         best = max((h.similarity for h in dense), default=0.0)

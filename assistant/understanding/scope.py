@@ -115,12 +115,12 @@ _ASKS = re.compile(r"\?|^(how|what|which|why|when|where|who|can|could|should|wou
                    r"\b(tell|show|give|teach) me\b|\bsteps\b")
 
 
-def _story_not_diagnosis(text: str, asking: str, retrieval: Retrieval, history: Sequence[Reply]) -> bool:
+def _story_not_diagnosis(said: str, asking: str, retrieval: Retrieval, history: Sequence[Reply]) -> bool:
     """A story of symptoms (most of them denied) near the diagnosis route that asks for none: its last sentence
-    names a method, or it asks nothing in a conversation about a method."""
-    if asking != normalise(text) and named_sections(asking, [h.section for h in retrieval.sections]):
+    names a method, or it asks nothing in a conversation about a method (`said`: the question normalised)."""
+    if asking != said and named_sections(asking, [h.section for h in retrieval.sections]):
         return True
-    return bool(last_focus(history)[0]) and not _ASKS.search(normalise(text))
+    return bool(last_focus(history)[0]) and not _ASKS.search(said)
 
 
 @dataclass(frozen=True)
@@ -138,19 +138,20 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     follow-up on the method in focus, or a passage close enough)."""
     # a question that names one of the methods and asks a detail the article gives for it ("what kind of chair for
     # the chair rotation?") is the article's, however close it sits to a shopping question
-    kind = detail_kind(normalise(text))
+    said = normalise(text)
+    kind = detail_kind(said)
     named = {h.section.id: h.section for h in retrieval.sections if h.section.id in retrieval.facets.named}
     about_a_detail = keeps_in_scope(kind) and any(kind in s.details for s in named.values())
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
     # however near a yoga-class question it sounds
     several = len(retrieval.facets.named) > 1
     # a word the article defines in passing ("what's the thoracic spine?") is its to answer, not trivia
-    defines = by_term(kind) and kind is not None and giving_term(normalise(text), kind,
+    defines = by_term(kind) and kind is not None and giving_term(said, kind,
                                                                    [h.section for h in retrieval.sections]) is not None
     # a story's words can pull the whole question's vector off the article ("no numbness, no leg pain, just stiff
     # from a long drive. which one cracks the lower back"): a last sentence asking for a move for a region is its
-    asking = asking_part(normalise(text))
-    move_for_region = asking != normalise(text) and asks_for_move(asking) and any(
+    asking = asking_part(said)
+    move_for_region = asking != said and asks_for_move(asking) and any(
         any_phrase(asking, words) for words in REGIONS.values())
     # A story of symptoms, most of them denied, sits near the diagnosis route whatever it asks; it is not a request
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
@@ -162,7 +163,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
         if decision.kind != "article" and not social_move and not (
-                decision.reason == "diagnosis" and _story_not_diagnosis(text, asking, retrieval, history)):
+                decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history)):
             return Scope(decision.kind, decision.reason)
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
                 and not asks_for_move(text)):
@@ -172,7 +173,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         return Scope("out_of_scope", topic)
     if about_other_body_part(text) and not retrieval.facets.named:
         return Scope("out_of_scope", "other_joint")
-    text = normalise(text)
+    text = said
     if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
         return Scope("article")
     asked = retrieval.facets
