@@ -435,6 +435,25 @@ def test_whether_a_crack_is_needed_is_answered_by_the_articles_opening_then_its_
     assert "Knees-to-chest stretch" in reply.answer and "Child's pose" in reply.answer
 
 
+@pytest.mark.parametrize("question", [
+    "just stiff from a desk job, what's a simple stretch to start with?",
+    "lower back feels tight after a long drive. good stretch for that?",
+])
+def test_a_plain_stretch_asked_for_gets_the_articles_opening_and_one_forward_bend_with_its_steps(bot, question):
+    reply = bot.ask(question)
+    assert reply.status == "answered"
+    assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved")
+    assert len(reply.focus) == 1
+    section = reply.focus[0]
+    assert section in ("knees-to-chest", "childs-pose")
+    assert any(c.section_id == section and c.kind == "step" for c in reply.citations)
+
+
+def test_a_stretch_asked_for_with_a_twist_named_is_not_a_forward_bend(bot):
+    reply = bot.ask("what's a good stretch that twists my mid back?")
+    assert not set(reply.focus) & {"knees-to-chest", "childs-pose"}
+
+
 def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
     reply = bot.ask("how do i do the chair twist without cracking anything")
     assert reply.focus[:1] == ("chair-rotation",)

@@ -53,6 +53,11 @@ _STRETCH_NOT_CRACK = re.compile(
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
     r"\b(hates?|scared of|freaks? me out|afraid of)\b[^?.!]{0,25}\b(crack|cracking|popping)")
+# A plain stretch asked for, no crack and no kind of motion named ("what's a gentle stretch for a stiff back?",
+# "good stretch for that?"): the article's answer is its opening (simple stretches relieve tension) and its stretches
+_JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|basic|light|good|decent|nice|beginner|"
+                             r"starter|quick)( \w+)? stretch(es)?\b")
+_CRACK_OR_MOTION = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
@@ -187,11 +192,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         asked_detail = None  # no sentence of the article defines it: read as any other question
 
     other_move = retrieval.described and library.section(retrieval.described).tags.motion != "flexion"
-    if not (named or followup or other_move) and _STRETCH_NOT_CRACK.search(text) and not _COMPARE_TWO.search(text):
+    just_a_stretch = (bool(_JUST_A_STRETCH.search(text)) and not _CRACK_OR_MOTION.search(text) and not f.equipment
+                      and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
+    if not (named or followup or other_move) and (_STRETCH_NOT_CRACK.search(text) or just_a_stretch) \
+            and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
-        fitting = [sid for sid in gentle if f.admits(library.section(sid))]
-        return Plan("safety", tuple(fitting or gentle), f, "stretch_not_crack")
+        fitting = [sid for sid in gentle if f.admits(library.section(sid))] or gentle
+        # a stretch asked for gets one, with its steps and warnings ("another one?" then gives the next)
+        return Plan("safety", tuple(fitting[:1] if just_a_stretch and not _STRETCH_NOT_CRACK.search(text)
+                                    else fitting), f, "stretch_not_crack")
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
         return Plan("howto", focus[1:], f, followup=True)
