@@ -454,6 +454,16 @@ def test_a_stretch_asked_for_with_a_twist_named_is_not_a_forward_bend(bot):
     assert not set(reply.focus) & {"knees-to-chest", "childs-pose"}
 
 
+@pytest.mark.parametrize("question, quote", [
+    ("is foam rolling a legit thing or just gym bro stuff?", "Foam rollers are commonly used in physiotherapy"),
+    ("the lying knee lever thing, is that basically what my chiropractor does to me?",
+     "This is a similar position that a chiropractor"),
+])
+def test_whether_professionals_use_a_move_is_answered_by_the_sentence_placing_it_in_their_work(bot, question, quote):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.citations[0].quote.startswith(quote)
+
+
 def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
     reply = bot.ask("how do i do the chair twist without cracking anything")
     assert reply.focus[:1] == ("chair-rotation",)

@@ -69,7 +69,8 @@ def test_past_counts_only_for_the_groups_whose_bank_says_so(net):
 
 
 def test_a_referral_from_the_net_is_a_referral_with_the_groups_wording(bot):
-    question = "went flying off my mountain bike on a descent and got launched onto a rock back first, how do i stretch it out?"
+    question = ("went flying off my mountain bike on a descent and got launched onto a rock back first, "
+                "how do i stretch it out?")
     assert bot._chain.triager.red_flag(question, semantic=False) is None, "the lexicon alone misses it"
     reply = bot.ask(question)
     assert reply.status == "referral" and reply.flag == "fracture" and not reply.citations
