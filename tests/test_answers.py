@@ -464,6 +464,23 @@ def test_whether_professionals_use_a_move_is_answered_by_the_sentence_placing_it
     assert reply.status == "answered" and reply.citations[0].quote.startswith(quote)
 
 
+@pytest.mark.parametrize("question, tip", [
+    ("is it ok to rock a bit in knees to chest? feels like it gets more of a stretch", "You may have to slowly rock"),
+    ("is it ok to push with my bad foot in the seated floor twist?", "Wear runners so your feet get more grip"),
+])
+def test_a_safety_question_about_what_a_tip_covers_opens_with_that_tip_and_keeps_the_warnings(bot, question, tip):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.citations[0].quote.startswith(tip)
+    section = bot.library.section(reply.focus[0])
+    quoted = {c.quote for c in reply.citations}
+    assert all(w.text in quoted for w in section.warnings)
+
+
+def test_a_plain_safety_question_opens_with_the_moves_warning_not_a_step(bot):
+    reply = bot.ask("is the hug from behind safe?")
+    assert reply.citations[0].kind == "warning"
+
+
 def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
     reply = bot.ask("how do i do the chair twist without cracking anything")
     assert reply.focus[:1] == ("chair-rotation",)

@@ -10,10 +10,16 @@ from ..prompts import Prompts
 from ..records import Citation, Passage, Section
 from ..understanding.details import missing_phrase
 from ..understanding.intent import Plan
+from ..understanding.lexicon import asking_part, normalise
 from ..understanding.retrieval import Retrieval
 from ..understanding.triage import Triage
+from .verification import content_words
 
 # Sentences that speak about risk without being warnings ("rotation tends to be a safer … motion").
+# Words of asking whether a move is safe, which every sentence of a method may share with such a question
+_SAFETY_ASKING = ("safe safely safety risk risky dangerous danger bad okay ok alright fine normal hurt harm injure "
+                  "injury damage stretch stretching back spine crack cracking pop popping move thing do doing try "
+                  "lower upper mid middle low top")
 _RISK_WORDING = re.compile(r"\b(safe|safer|safely|risk\w*|forgiving|careful|aggressive\w*|injur\w*|limited motion)\b",
                            re.IGNORECASE)
 
@@ -136,7 +142,7 @@ class Composer:
         if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
             self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
-            self._safety(draft, sections[0])
+            self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval))
         elif plan.intent in ("safety", "compare") and not sections:
             self._safety_general(draft, plan, retrieval)
         elif plan.intent == "compare" and plan.detail:
@@ -220,10 +226,32 @@ class Composer:
             quote, n = d.cite(span)
             d.add(self.p.render("warning_line", quote=quote, n=n))
 
-    def _safety(self, d: Draft, s: Section, header: bool = False) -> None:
+    @staticmethod
+    def _asked_about(s: Section, r: Retrieval) -> Passage | None:
+        """The method's tip that the question is about ("is it ok to rock a bit in the knee hug?"): the passage
+        retrieval ranks first of every passage in the article, if it is this method's tip (its steps are no answer to
+        "is it safe?": tried, they led with a step for questions the warnings answer) and shares a word
+        with the sentence that asks beyond the method's names and descriptions and the words of asking whether it
+        is safe."""
+        if not r.passage_scores:
+            return None
+        best = max(r.passage_scores, key=lambda pid: r.passage_scores[pid])
+        found = next((p for p in s.passages if p.id == best and p.kind == "tip"), None)
+        if found is None:
+            return None
+        asking = asking_part(normalise(r.query))  # the sentence that asks, not the story around it
+        # a move called by what you do in it ("hanging my head off the bed") is named by those words
+        named = any(re.search(rf"\b{re.escape(a)}\b", asking) for a in (s.title.lower(), *s.aliases))
+        names = content_words(" ".join([s.title, *s.aliases, *(() if named else s.describes), _SAFETY_ASKING]))
+        return found if (content_words(asking) & content_words(found.text)) - names else None
+
+    def _safety(self, d: Draft, s: Section, header: bool = False, asked: Passage | None = None) -> None:
         """The method's risk in the article's words: its first warning leads (else its sentence on risk, else what
         it is), then the plain line on how risky the article makes it, then the rest. All its warnings are shown.
-        `header` names the method first (a comparison, which has several)."""
+        `header` names the method first (a comparison, which has several). A tip the question is about (`asked`)
+        opens the reply, before the risk."""
+        if asked is not None and not header:
+            self._lead(d, [asked])
         about = [p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)]
         if not about and not s.warnings:  # nothing on risk: say which move this is, in the article's words
             about = s.of_kind("intro")
