@@ -481,6 +481,13 @@ def test_a_plain_safety_question_opens_with_the_moves_warning_not_a_step(bot):
     assert reply.citations[0].kind == "warning"
 
 
+def test_a_move_described_then_asked_how_exactly_it_goes_gets_its_steps(bot):
+    reply = bot.ask("the lying down one where you bring one knee up and then pull it over across your body towards "
+                    "the floor - how exactly does that go")
+    assert reply.focus[:1] == ("lying-knee-lever",)
+    assert any(c.kind == "step" and c.section_id == "lying-knee-lever" for c in reply.citations)
+
+
 def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
     reply = bot.ask("how do i do the chair twist without cracking anything")
     assert reply.focus[:1] == ("chair-rotation",)

@@ -97,8 +97,8 @@ _WHAT_THE_ONE = re.compile(r"\b(what|which)('s| is| was) the (\w+ )?(stretch|mov
 
 
 # A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
-_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me through\b|\bhow does (it|that|this) "
-                          r"(go|work)\b|\bshow me how\b|\bsteps\b")
+_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me through\b|\bhow (exactly |actually )?"
+                          r"(does|do) (it|that|this|you do it|you do that) (go|work)\b|\bshow me how\b|\bsteps\b")
 # asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
 _DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
                     r"\b(the|what are the) (actual |full |proper )?steps\b")
