@@ -240,8 +240,9 @@ class Composer:
         if found is None:
             return None
         asking = asking_part(normalise(r.query))  # the sentence that asks, not the story around it
-        # a move called by what you do in it ("hanging my head off the bed") is named by those words
-        named = any(re.search(rf"\b{re.escape(a)}\b", asking) for a in (s.title.lower(), *s.aliases))
+        # a move called by what you do in it ("hanging my head off the bed"), not by a name retrieval read, is named
+        # by those words
+        named = s.id in r.facets.named
         names = content_words(" ".join([s.title, *s.aliases, *(() if named else s.describes), _SAFETY_ASKING]))
         return found if (content_words(asking) & content_words(found.text)) - names else None
 

@@ -57,7 +57,7 @@ _STRETCH_NOT_CRACK = re.compile(
 # "good stretch for that?"): the article's answer is its opening (simple stretches relieve tension) and its stretches
 _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|basic|light|good|decent|nice|beginner|"
                              r"starter|quick)( \w+)? stretch(es)?\b")
-_CRACK_OR_MOTION = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
+_CRACK_WORDS = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
@@ -192,15 +192,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         asked_detail = None  # no sentence of the article defines it: read as any other question
 
     other_move = retrieval.described and library.section(retrieval.described).tags.motion != "flexion"
-    just_a_stretch = (bool(_JUST_A_STRETCH.search(text)) and not _CRACK_OR_MOTION.search(text) and not f.equipment
+    just_a_stretch = (bool(_JUST_A_STRETCH.search(text)) and not _CRACK_WORDS.search(text) and not f.equipment
                       and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
-    if not (named or followup or other_move) and (_STRETCH_NOT_CRACK.search(text) or just_a_stretch) \
+    crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
+    if not (named or followup or other_move) and (crack_needed or just_a_stretch) \
             and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
         fitting = [sid for sid in gentle if f.admits(library.section(sid))] or gentle
         # a stretch asked for gets one, with its steps and warnings ("another one?" then gives the next)
-        return Plan("safety", tuple(fitting[:1] if just_a_stretch and not _STRETCH_NOT_CRACK.search(text)
+        return Plan("safety", tuple(fitting[:1] if just_a_stretch and not crack_needed
                                     else fitting), f, "stretch_not_crack")
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
