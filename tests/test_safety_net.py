@@ -60,6 +60,17 @@ def test_a_sign_the_net_would_find_is_kept_from_it_when_negated(net):
     assert net.find(Reading((), True, (someone_else,))) is not None  # the move is for that person
 
 
+def test_a_clause_holding_a_sign_the_lexicon_discounted_is_not_judged_again(bot, net):
+    sign = Clause("i have lost 10 kilos this year", frozenset(), 0, 30)
+    assert net.find(Reading((), False, (sign,))) is not None, "alone, the clause reads as weight loss"
+    assert net.find(Reading((), False, (sign,)), discounted=((9, 19),)) is None
+    question = ("I've lost 10 kilos on purpose this year with running and calorie counting, "
+                "how do I do the knees-to-chest?")
+    reading = read(question)
+    assert [f.flags for f in reading.findings if f.concept == "weight_loss"] == [frozenset({"INTENTIONAL"})]
+    assert bot._chain.triager(question).status == "ok"
+
+
 def test_past_counts_only_for_the_groups_whose_bank_says_so(net):
     past_fall = Clause("i came off my bike at speed and hit the road", frozenset({"HISTORICAL"}))
     assert net.find(Reading((), False, (past_fall,))) is None

@@ -181,6 +181,8 @@ class Finding:
     concept: str
     text: str
     flags: frozenset[str]
+    start: int = 0  # where the sign lies in the text as asked (characters)
+    end: int = 0
 
     def age(self, older_than: int) -> bool:
         """For an age mention: whether it says the person is older than `older_than`."""
@@ -348,7 +350,8 @@ class ClinicalReader:
                     flags = frozenset(m.category for m in span._.modifiers)
                     # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
                     # matching the same words would share one `target_rule`
-                    findings.append(Finding(concept_of[label], span.text, flags))
+                    findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
+                                            source[span.end_char - 1] + 1))
             clauses = self._clauses(doc, words, source)
         return Reading(tuple(findings), mover, clauses)
 

@@ -131,12 +131,15 @@ class SafetyNet:
         ignored = IGNORED - ({"OTHER_EXPERIENCER"} if mover_other else set())
         return not clause.flags & ignored and ("HISTORICAL" not in clause.flags or bool(self._history))
 
-    def find(self, reading: Reading, text: str | None = None) -> NetFinding | None:
+    def find(self, reading: Reading, text: str | None = None,
+             discounted: tuple[tuple[int, int], ...] = ()) -> NetFinding | None:
         """The clause nearest to a red-flag bank past the threshold and the margin, if any. With the question's
         `text` (the one the reading is of) and an encoder that gives token states, each clause is first pooled
         from the question's own pass (which retrieval then reuses), and only a clause near a bank there is
-        embedded on its own; a clause that is the whole question uses the question's vector."""
-        clauses = [c for c in reading.clauses if self.judged(c, reading.mover_other)]
+        embedded on its own; a clause that is the whole question uses the question's vector. A clause overlapping
+        a `discounted` span (a sign the lexicon found and ConText discounted, by character offsets) is not judged."""
+        clauses = [c for c in reading.clauses if self.judged(c, reading.mover_other)
+                   and not any(a < c.end and c.start < b for a, b in discounted)]
         if not clauses:
             return None
         if text is None or not hasattr(self.embeddings, "embed_query_with_tokens"):
