@@ -388,6 +388,14 @@ def test_a_story_ending_in_a_request_for_a_move_for_a_region_stays_on_the_articl
     assert reply.status == "answered" and reply.citations
 
 
+def test_a_story_ending_in_how_a_named_move_goes_stays_on_the_articles_ground(bot):
+    story = ("My uncle swears by his heat pads, hot baths and massage gun for his sore back, he's booked acupuncture "
+             "too. Me, I'm only a bit tight. How does the hug from the front work?")
+    assert bot._chain.router.decide(bot._chain.search.search(story).vector, names_method=True).kind == "out_of_scope"
+    reply = bot.ask(story)
+    assert reply.status == "answered" and reply.focus[:1] == ("hug-from-front",)
+
+
 def test_asking_which_crack_is_safe_after_a_referral_gets_the_reminder(bot):
     history = bot.conversation(["whats the knee lever one", "my doctor told me i have osteoporosis last year"])
     assert history[-1].status == "referral"

@@ -97,6 +97,8 @@ def test_a_misspelled_variant_is_checked_for_red_flags_too():
     # a joint said as part of the move is no other joint to treat
     ("how do i do the standing twist with your elbows bent", False),
     ("for the knees up to chest one how long do i hold", False),
+    ("can i rock a little when i'm lying with my knees pulled in?", False),
+    ("how long do i stay with my knees tucked up to my chest", False),
     ("what helps with my stiff elbows", True),
     ("is it ok to crack my neck like my back", True),  # the back only as the likeness
     ("can i crack my neck the same way as my back?", True),

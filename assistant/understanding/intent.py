@@ -118,6 +118,16 @@ def asks_for_move(question: str) -> bool:
     return bool(_MOVE_REQUEST.search(normalise(question)))
 
 
+# "how does the hug from the front work?": how a move goes, asked of the move itself
+_HOW_IT_GOES = re.compile(r"\bhow (does|do|is) (the|that|this|a) [^?.!]{0,40}\b(work|go|done)\b")
+
+
+def asks_how_to(question: str) -> bool:
+    """Whether a question asks how a move is done ("how do I…", "walk me through…", "how does the X work")."""
+    text = normalise(question)
+    return bool(_HOW_REQUEST.search(text) or _HOW_IT_GOES.search(text))
+
+
 def detail_kind(question: str) -> str | None:
     return read_detail_kind(normalise(question))
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
-from .intent import asks_for_move
+from .intent import asks_for_move, asks_how_to
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise
 from .retrieval import Retrieval
 from .router import Router
@@ -69,7 +69,8 @@ _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entir
 _OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|"
                  r"thumbs?|it ?bands?|itb|hip flexors?|glutes?|shoulders?(?! blades?))")
 # ...but not a joint said as part of a move ("with your elbows bent", "the knees up to chest one")
-_POSED = r"\b(?! (bent|up|in|into|together|apart|across|over|to (my |your |the )?chest|behind|straight|down|out)\b)"
+_POSED = (r"\b(?! ((pulled|drawn|tucked|hugged|held|brought|bent) )?(bent|up|in|into|together|apart|across|over|"
+          r"to (my |your |the )?chest|behind|straight|down|out)\b)")
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
     r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + _POSED +
@@ -153,12 +154,16 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     asking = asking_part(said)
     move_for_region = asking != said and asks_for_move(asking) and any(
         any_phrase(asking, words) for words in REGIONS.values())
+    # ...and a last sentence asking how a named method goes ("my dad's seeing his GP. For me though, how does the hug
+    # from the front work?") is the article's, whatever the story before it sounds like
+    how_named = asking != said and asks_how_to(asking) and bool(
+        named_sections(asking, [h.section for h in retrieval.sections]))
     # A story of symptoms, most of them denied, sits near the diagnosis route whatever it asks; it is not a request
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
     # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
     # about a method ("is the hug from behind safe for me?" then "no back problems ever, no injuries, just tight")
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
-                                                                     or move_for_region):
+                                                                     or move_for_region or how_named):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
