@@ -102,6 +102,7 @@ def test_a_misspelled_variant_is_checked_for_red_flags_too():
     ("what helps with my stiff elbows", True),
     ("is it ok to crack my neck like my back", True),  # the back only as the likeness
     ("can i crack my neck the same way as my back?", True),
+    ("i crack my knuckles a lot, does the arthritis warning apply to backs too?", False),
 ])
 def test_other_body_parts_are_recognised_only_as_the_thing_to_treat(question, other):
     assert about_other_body_part(question) is other

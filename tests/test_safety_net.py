@@ -71,6 +71,13 @@ def test_a_clause_holding_a_sign_the_lexicon_discounted_is_not_judged_again(bot,
     assert bot._chain.triager(question).status == "ok"
 
 
+def test_a_signs_words_that_only_look_like_one_are_kept_from_the_net_too():
+    text = "I feel like I've been hit by a truck after the gym, how do I foam roll?"
+    reading = read(text)
+    assert not [f for f in reading.findings if f.concept == "major_trauma"]
+    assert [text[a:b] for a, b in reading.not_signs] == ["hit by a truck"]
+
+
 def test_past_counts_only_for_the_groups_whose_bank_says_so(net):
     past_fall = Clause("i came off my bike at speed and hit the road", frozenset({"HISTORICAL"}))
     assert net.find(Reading((), False, (past_fall,))) is None

@@ -210,6 +210,7 @@ class Reading:
     findings: tuple[Finding, ...]
     mover_other: bool  # the question asks about a move for someone else
     clauses: tuple[Clause, ...] = ()
+    not_signs: tuple[tuple[int, int], ...] = ()  # signs' words that only looked like one (character offsets)
 
 
 MOVER = "MOVER_OTHER"
@@ -341,11 +342,12 @@ class ClinicalReader:
             hidden = by_label.pop(NOT_A_SIGN, [])
             mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
             by_label.pop(MOVER_SELF, None)
-            findings = []
+            findings, plain = [], []
             concept_of = {c.label_upper: c.id for c in self.lexicon.concepts.values()}
             for label, spans in by_label.items():
                 for span in filter_spans(spans):  # the longest match of each concept
                     if any(h.start <= span.start and span.end <= h.end for h in hidden):
+                        plain.append((source[span.start_char], source[span.end_char - 1] + 1))
                         continue
                     flags = frozenset(m.category for m in span._.modifiers)
                     # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
@@ -353,7 +355,7 @@ class ClinicalReader:
                     findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
                                             source[span.end_char - 1] + 1))
             clauses = self._clauses(doc, words, source)
-        return Reading(tuple(findings), mover, clauses)
+        return Reading(tuple(findings), mover, clauses, tuple(plain))
 
     def cues(self, text: str) -> set[str]:
         """The ConText categories whose cues occur in `text`, whether or not they modify a sign (for the data tests)."""

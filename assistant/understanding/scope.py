@@ -63,7 +63,7 @@ def scope_kinds(folder: str | None = None) -> tuple[ScopeKind, ...]:
 
 # "back" as a body part ("my back", "lower back"), not as in "pop it back in place"
 _BACK_WORDS = re.compile(r"\b(my|your|the|lower|upper|mid|middle|low|whole|entire|his|her|and|or)[- ]back\b|"
-                         r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|"
+                         r"\bback (pain|muscles?|aches?|is|hurts?|feels)\b|\bbacks\b|"
                          rf"\b({SPINE})\b")
 # Joints the article never uses to describe a move, asked about as the thing to treat.
 _OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elbows?|hamstrings?|calf|calves|quads?|quadriceps|"

@@ -78,10 +78,11 @@ class Triager:
                 return Triage("referral", combo.group, combo.group in self.lexicon.emergency_groups, matched,
                               "+".join(combo.when))
         if semantic and self.net is not None:
-            # a clause holding a sign the lexicon read and discounted (denied, someone else's, on purpose) is not
-            # the net's to judge again: "lost 10 kilos on purpose" is not unexplained weight loss in other words
+            # a clause holding a sign the lexicon read and discounted (denied, someone else's, on purpose), or words
+            # it knows only look like one ("crashed on my mate's sofa"), is not the net's to judge again: "lost 10
+            # kilos on purpose" is not unexplained weight loss in other words
             discounted = tuple((f.start, f.end) for f in reading.findings
-                               if concepts[f.concept].group is not None and f not in counted)
+                               if concepts[f.concept].group is not None and f not in counted) + reading.not_signs
             found = self.net.find(reading, text, discounted)
             if found is not None:
                 return Triage("referral", found.group, found.group in self.lexicon.emergency_groups, found.clause,
