@@ -114,3 +114,20 @@ def test_which_ones_lists_the_methods_and_a_follow_up_on_it_asks_which_is_meant(
     listed, followup = bot.conversation([first, "ok how do i do it"])
     assert listed.status == "answered" and listed.intent == "which" and len(listed.focus) > 1
     assert followup.status == "clarify" and set(followup.focus) <= set(listed.focus)
+
+
+def test_a_name_written_with_hyphens_is_the_same_name(bot):
+    reply = bot.ask("how is the hands-behind-your-head arch done?")
+    assert reply.intent == "howto" and reply.focus == ("standing-extension",)
+
+
+def test_a_move_named_beside_its_variant_told_apart_by_the_variants_marks_is_a_comparison(bot):
+    reply = bot.ask("how does the standing arch differ from the one where you push on the tight spot with a fist?")
+    assert reply.intent == "compare" and set(reply.focus) == {"standing-extension", "hand-pressure-extension"}
+
+
+def test_a_list_asked_for_lists_the_methods_of_that_motion_and_a_detail_then_asks_which(bot, library):
+    first, second = bot.conversation(["list the moves that bend you backwards", "how long should I hold it?"])
+    assert first.intent == "which" and len(first.focus) > 1
+    assert {library.section(s).tags.motion for s in first.focus} == {"extension"}
+    assert second.status == "clarify" and set(second.focus) <= set(first.focus)

@@ -12,7 +12,7 @@ from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kinds_asked, giving_term
 from .details import detail_kind as read_detail_kind
-from .lexicon import CRACKING, MOTIONS, SPINE, Facets, any_phrase, asking_part, facets, normalise
+from .lexicon import CRACKING, MOTIONS, SPINE, Facets, _any_pattern, any_phrase, asking_part, facets, normalise
 from .retrieval import Retrieval
 
 Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
@@ -26,7 +26,10 @@ _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
     r"\bstretches for\b|\bways to\b|\boptions\b|\bany (stretch\w*|moves?|exercises?|methods?)\b|\bwhat can i do\b|"
-    r"\b(what|which) (are|were) (all )?the\b[^?]{0,25}\bones\b|\bwhich (ones|of (them|these|those|the \w+))\b")
+    r"\b(what|which) (are|were) (all )?the\b[^?]{0,25}\bones\b|\bwhich (ones|of (them|these|those|the \w+))\b|"
+    # a list asked for: "list the moves that bend your back backwards", "name all the ones you can do sitting"
+    r"\b(list|name|give me|tell me|show me)\b[^?.!]{0,20}\b(stretches|moves|methods|exercises|ways|options|positions|"
+    r"techniques|ones)\b|\ball (of )?the (stretches|moves|methods|exercises|ways|ones)\b")
 # What the person says they do not have is context, not the question ("no injury or anything, how's it done?").
 _DENIED = re.compile(r"\b(no|not|without|never|nothing|zero|nor)\b( \w+){0,2}? (injur\w*|sore\w*|damage\w*|bruis\w*|"
                      r"arthritis|hurt\w*|problems?|issues?)\b")
@@ -37,7 +40,7 @@ _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same
 # A question that weighs two moves against each other ("X or Y, which is better?", "safer than", "as much as").
 _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
                       r"forgiving|range)|less (dangerous|risky)|easier|gentler|versus|vs\.?|compared?|comparing|"
-                      r"difference between|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
+                      r"difference between|differs?|different (from|to|than)|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
                       r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 _MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
@@ -134,9 +137,15 @@ def detail_kind(question: str) -> str | None:
 
 def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], library: Library,
              fill: bool = True) -> tuple[str, ...]:
-    """The methods a comparison weighs: those it names, then one per kind of motion it names (the best-ranked of
-    that motion), else (with `fill`) one fitting the posture asked for, then the methods in focus."""
+    """The methods a comparison weighs: those it names, then a variant of the one it names that it tells apart by
+    the variant's marks ("the hands-behind-head arch and the version where you press on your back with your
+    hand"), then one per kind of motion it names (the best-ranked of that motion), else (with `fill`) one fitting
+    the posture asked for, then the methods in focus."""
     pool = list(f.named)
+    if len(pool) == 1:  # marks said outside the named move's own name ("hands behind my head" is no hand pressure)
+        named = library.section(pool[0])
+        rest = _any_pattern(tuple(normalise(n) for n in (named.title, *named.aliases))).sub(" ", text)
+        pool += [s.id for s in library.sections if s.refines == named.id and any_phrase(rest, s.marks)][:1]
     for motion, words in MOTIONS.items():
         if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
             of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool

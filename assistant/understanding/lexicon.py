@@ -78,7 +78,9 @@ def normalise(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _phrase_pattern(phrase: str) -> re.Pattern:
-    return re.compile(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])")
+    # a space or a hyphen in a phrase matches either ("hands behind head" finds "the hands-behind-head arch")
+    words = (re.escape(w) for w in re.split(r"[\s-]+", phrase))
+    return re.compile(r"(?<![a-z])" + r"[\s-]+".join(words) + r"(?![a-z])")
 
 
 def has_phrase(text: str, phrase: str) -> bool:
@@ -199,10 +201,12 @@ def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
     best: dict[str, int] = {}
     in_asking: set[str] = set()
     refines: dict[str, str] = {}
+    spaced = text.replace("-", " ")  # for the cheap test: a name's spaces also match hyphens
     for s in sections:
         for name in (s.title, *s.aliases):
             n = _normalised_name(name)
-            if n and n in text and has_phrase(text, n):  # the substring test first: cheap at 10,000 sections
+            # the substring test first: cheap at 10,000 sections
+            if n and n.replace("-", " ") in spaced and has_phrase(text, n):
                 best[s.id] = max(best.get(s.id, 0), len(n))
                 refines[s.id] = s.refines
                 if has_phrase(asking, n):
