@@ -515,3 +515,46 @@ def test_a_named_move_asked_for_without_cracking_is_still_that_move(bot):
 ])
 def test_a_shared_name_said_with_what_only_its_twin_fits_is_the_twin(bot, question, section):
     assert bot.ask(question).focus[:1] == (section,)
+
+
+def test_a_story_routed_off_the_article_whose_last_sentence_asks_about_a_named_move_stays_on_its_ground(bot):
+    story = ("I've been doing keto and intermittent fasting for months, meal prepping every Sunday and counting "
+             "macros. My tummy gets in the way in the child's pose, any tips?")
+    reply = bot.ask(story)
+    assert reply.status == "answered" and reply.focus[:1] == ("childs-pose",)
+
+
+def test_words_after_the_question_saying_what_it_is_about_keep_it_off_the_article(bot):
+    reply = bot.ask("how should i set up my desk chair? screen height, lumbar cushion, all that")
+    assert reply.status == "out_of_scope"
+
+
+@pytest.mark.parametrize("question, section, quote", [
+    ("is it alright to rock a little while my knees are pulled in to my chest?", "knees-to-chest", "slowly rock"),
+    ("our floor is bare concrete, is that ok for the knee hug or do I need something under me?", "knees-to-chest",
+     "some padding"),
+])
+def test_a_detail_the_move_gives_asked_with_safety_words_is_that_detail_with_the_warnings(bot, library, question,
+                                                                                         section, quote):
+    reply = bot.ask(question)
+    assert reply.intent == "detail" and reply.focus == (section,)
+    assert any(quote in c.quote for c in reply.citations)
+    assert {p.text for p in library.section(section).warnings} & {c.quote for c in reply.citations}
+
+
+def test_a_detail_only_one_move_gives_asked_with_safety_words_is_that_moves_detail(bot):
+    reply = bot.ask("how come it never cracks a second time straight after? have I damaged something?")
+    assert reply.intent == "detail" and any("20–30 minutes" in c.quote for c in reply.citations)
+
+
+def test_a_story_detail_is_not_asked_when_the_last_sentence_asks_how_a_move_goes(bot):
+    reply = bot.ask("my toes went tingly earlier from kneeling on them, fine now. how do I set up the chair twist?")
+    assert reply.intent == "howto" and reply.focus == ("chair-rotation",)
+
+
+def test_which_move_will_not_crack_asked_after_a_list_gets_the_articles_stretches(bot):
+    first, second = bot.conversation(["what can I do sitting down?", "which of those won't make it pop? I just "
+                                                                     "want a stretch"])
+    assert first.intent == "which"
+    assert second.status == "answered" and any("without the spinal joints making cracking" in c.quote
+                                               for c in second.citations)

@@ -47,13 +47,20 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
 
+_HOW_GOES = re.compile(r"\bhow (do|can|should|would|does) (i|we|you|one)\b|\bhow to\b|"
+                       r"\bhow (i'?m|i am|you'?re|you are|we'?re) (supposed|meant) to\b")
+
+
 def detail_kind(text: str, folder: str | None = None) -> str | None:
     """The first detail kind the (lower-cased) question's asking sentence asks for, else the first the whole
     question asks for: "…do yoga once a week. … where do my bum and feet go?" asks where, not how often."""
     from .lexicon import asking_part
 
     asking = asking_part(text)
-    for part in ((asking, text) if asking != text else (text,)):
+    # a story's details are not asked when the asking sentence asks how a move goes ("my foot went numb sitting
+    # on it… how do I set up the floor twist?" asks for the steps)
+    story = asking != text and not _HOW_GOES.search(asking)
+    for part in ((asking, text) if story else (asking,)):
         for kind in detail_kinds(folder):
             if any(rx.search(part) for rx in kind.asks):
                 return kind.name

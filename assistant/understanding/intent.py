@@ -12,7 +12,18 @@ from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kinds_asked, giving_term
 from .details import detail_kind as read_detail_kind
-from .lexicon import CRACKING, MOTIONS, SPINE, Facets, _any_pattern, any_phrase, asking_part, facets, normalise
+from .lexicon import (
+    CRACKING,
+    MOTIONS,
+    SPINE,
+    Facets,
+    any_phrase,
+    asking_part,
+    facets,
+    normalise,
+    questions_asked,
+    without_names,
+)
 from .retrieval import Retrieval
 
 Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
@@ -55,6 +66,8 @@ _STRETCH_NOT_CRACK = re.compile(
     r"\b(do not|don't|dont|never) (really |actually |even )?(want|like|need)\b[^?.!]{0,20}\b(crack|cracking|pop|popping)|"
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
+    r"\b(won't|will not|wont|doesn't|does not|don't|do not) (make|get) (it|me|my back|your back) (to )?(crack|pop)|"
+    r"\bjust (want|need|after) (a|the) (stretch|stretching)\b|\bnot the (crack|cracking|pop|popping|cracks|pops)\b|"
     r"\b(hates?|scared of|freaks? me out|afraid of)\b[^?.!]{0,25}\b(crack|cracking|popping)")
 # A plain stretch asked for, no crack and no kind of motion named ("what's a gentle stretch for a stiff back?",
 # "good stretch for that?"): the article's answer is its opening (simple stretches relieve tension) and its stretches
@@ -143,9 +156,8 @@ def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], li
     the posture asked for, then the methods in focus."""
     pool = list(f.named)
     if len(pool) == 1:  # marks said outside the named move's own name ("hands behind my head" is no hand pressure)
-        named = library.section(pool[0])
-        rest = _any_pattern(tuple(normalise(n) for n in (named.title, *named.aliases))).sub(" ", text)
-        pool += [s.id for s in library.sections if s.refines == named.id and any_phrase(rest, s.marks)][:1]
+        rest = without_names(text, library.section(pool[0]))
+        pool += [s.id for s in library.sections if s.refines == pool[0] and any_phrase(rest, s.marks)][:1]
     for motion, words in MOTIONS.items():
         if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
             of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool
@@ -198,6 +210,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # two named and one detail asked: the one that gives it ("the standing lean back where you push on your
         # spine: which hand?"), when only one does
         giving = [sid for sid in named if asked_detail in library.section(sid).details]
+        # "is the knee lever the same position a chiropractor puts you in?": the move, not the professionals' own
+        giving = [sid for sid in giving if not library.section(sid).professional_only] or giving
         if len(giving) == 1:
             named = (giving[0], *(sid for sid in named if sid != giving[0]))
             target = named[:1]
@@ -214,7 +228,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     just_a_stretch = (bool(_JUST_A_STRETCH.search(text)) and not _CRACK_WORDS.search(text) and not f.equipment
                       and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
     crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
-    if not (named or followup or other_move) and (crack_needed or just_a_stretch) \
+    # ...a follow-up too when it asks which move ("which of the stretches won't make it crack?" after a list)
+    if not (named or other_move) and (crack_needed or just_a_stretch) and (not followup or which_move) \
             and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
@@ -264,7 +279,15 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
 
     # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
     described = retrieval.described if not (named or followup or which_move) else None
-    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)):
+    # "is it ok to rock a bit in the knee hug?", "is concrete ok to lie on for it?": a detail the one method in
+    # question gives is that detail (its warnings travel with it), whatever safety word asks it
+    one = named[:1] if len(named) == 1 else focus[:1] if followup and not named else (described,) if described else ()
+    if not (one or named or followup) and asked_detail:  # "why won't it crack again? is it broken?": the one method
+        giving_one = [s.id for s in library.sections if asked_detail in s.details]  # whose sentence gives it
+        one = tuple(giving_one) if len(giving_one) == 1 else ()
+    gives_it = bool(asked_detail and one and asked_detail in library.section(one[0]).details
+                    and asked_detail in detail_kinds_asked(questions_asked(text)))
+    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)) and not gives_it:
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
             return Plan("compare", named[:3], f)

@@ -192,6 +192,17 @@ def asking_part(text: str) -> str:
     return (asking or sentences)[-1]
 
 
+def without_names(text: str, section: Section) -> str:
+    """The text with the section's title and aliases blanked out (what else it says besides naming the move)."""
+    return _any_pattern(tuple(normalise(n) for n in (section.title, *section.aliases))).sub(" ", text)
+
+
+def questions_asked(text: str) -> str:
+    """Every sentence holding a question mark, else the asking sentence: what the question asks, less its story."""
+    asked = [m.group(0).strip() for m in _SENTENCE.finditer(text) if "?" in m.group(0)]
+    return " ".join(asked) if asked else asking_part(text)
+
+
 def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
     """Sections the question names by title or alias. Those named in the sentence that asks come first; then a
     variant before the move it varies when both are named (the sidecar's `refines`: "the standing lean back where

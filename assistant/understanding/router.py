@@ -117,6 +117,7 @@ class Router:
         import numpy as np
 
         self.table = table
+        self._embeddings = embeddings
         self._labels: list[int] = []
         texts: list[str] = []
         for i, route in enumerate(table.routes):
@@ -181,6 +182,10 @@ class Router:
             if scores[best_name] >= lowest and lead >= margin:
                 return Decision(best.kind, best.name, best.reason, scores[best_name], lead)
         return Decision("article", "article", "", article, 0.0)
+
+    def decide_text(self, text: str, names_method: bool = False) -> Decision:
+        """`decide` for a text of its own (the asking sentence of a long story): one more query embedding."""
+        return self.decide(self._embeddings.embed_query(text), names_method)
 
     @property
     def article_floor(self) -> float:

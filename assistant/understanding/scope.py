@@ -132,6 +132,20 @@ class Scope:
     reason: str = ""  # the out-of-scope reason or the social route
 
 
+def _asking_is_the_articles(asking: str, retrieval: Retrieval, router: Router) -> bool:
+    """A story routed off the article ("lost 12kg on purpose with a slimming club…") whose asking sentence names a
+    method or asks a detail of the kind the article gives ("my belly gets in the way in child's pose, any tips?", "do I need
+    runners for any of these?"), and that sentence on its own routes to the article."""
+    if len(asking.split()) < 4:
+        return False
+    sections = [h.section for h in retrieval.sections]
+    named = named_sections(asking, sections)
+    if not (named or keeps_in_scope(detail_kind(asking))):
+        return False
+    decision = router.decide_text(asking, names_method=bool(named))
+    return decision.kind == "article" and (bool(named) or decision.score >= router.article_floor)
+
+
 def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float,
                  router: Router | None = None) -> Scope:
     """The one place scope is decided: the semantic routes first (social turns, asks the article does not
@@ -152,11 +166,14 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # a story's words can pull the whole question's vector off the article ("no numbness, no leg pain, just stiff
     # from a long drive. which one cracks the lower back"): a last sentence asking for a move for a region is its
     asking = asking_part(said)
-    move_for_region = asking != said and asks_for_move(asking) and any(
+    # ...a story before the question, that is, not words after it saying what it is about ("how should I set up my
+    # desk chair? screen height, lumbar cushion, all that")
+    story = asking != said and said.rstrip().endswith(asking.rstrip())
+    move_for_region = story and asks_for_move(asking) and any(
         any_phrase(asking, words) for words in REGIONS.values())
     # ...and a last sentence asking how a named method goes ("my dad's seeing his GP. For me though, how does the hug
     # from the front work?") is the article's, whatever the story before it sounds like
-    how_named = asking != said and asks_how_to(asking) and bool(
+    how_named = story and asks_how_to(asking) and bool(
         named_sections(asking, [h.section for h in retrieval.sections]))
     # A story of symptoms, most of them denied, sits near the diagnosis route whatever it asks; it is not a request
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
@@ -168,10 +185,11 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
         if decision.kind != "article" and not social_move and not (
-                decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history)):
+                decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history)) \
+                and not (story and _asking_is_the_articles(asking, retrieval, router)):
             return Scope(decision.kind, decision.reason)
         if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
-                and not asks_for_move(text)):
+                and not asks_for_move(text) and not (story and _asking_is_the_articles(asking, retrieval, router))):
             return Scope("out_of_scope", "off_topic")  # near nothing the article answers, and no move asked for
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
     if topic and not about_a_detail:
