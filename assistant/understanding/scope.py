@@ -184,13 +184,14 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
-        if decision.kind != "article" and not social_move and not (
-                decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history)) \
-                and not (story and _asking_is_the_articles(asking, retrieval, router)):
-            return Scope(decision.kind, decision.reason)
-        if (decision.score < router.article_floor and not retrieval.facets.named and not last_focus(history)[0]
-                and not asks_for_move(text) and not (story and _asking_is_the_articles(asking, retrieval, router))):
-            return Scope("out_of_scope", "off_topic")  # near nothing the article answers, and no move asked for
+        routed_off = decision.kind != "article" and not social_move and not (
+            decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history))
+        # near nothing the article answers, and no move asked for
+        far_off = (decision.score < router.article_floor and not retrieval.facets.named
+                   and not last_focus(history)[0] and not asks_for_move(text))
+        # the asking sentence is routed on its own (one more embedding) at most once, and only for a story sent off
+        if (routed_off or far_off) and not (story and _asking_is_the_articles(asking, retrieval, router)):
+            return Scope(decision.kind, decision.reason) if routed_off else Scope("out_of_scope", "off_topic")
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
     if topic and not about_a_detail:
         return Scope("out_of_scope", topic)
