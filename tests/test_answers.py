@@ -558,3 +558,55 @@ def test_which_move_will_not_crack_asked_after_a_list_gets_the_articles_stretche
     assert first.intent == "which"
     assert second.status == "answered" and any("without the spinal joints making cracking" in c.quote
                                                for c in second.citations)
+
+
+@pytest.mark.parametrize("question, quote", [
+    # what is felt, said as where it is felt ("more in my chest than my back") rather than asked
+    ("doing the standing extension I mostly feel it in my stomach, not my back - wrong?",
+     "Extending your back doesn't really stretch your back muscles"),
+    # a move that never makes it crack
+    ("child's pose never makes my back pop, what am I missing?", "Again, the goal of this position"),
+])
+def test_a_detail_said_as_what_happens_is_answered_by_the_sentence_that_gives_it(bot, question, quote):
+    assert answered_opening_with(bot.ask(question), quote)
+
+
+def test_which_of_two_named_moves_is_more_likely_to_crack_is_a_comparison(bot):
+    reply = bot.ask("which gives me a better chance of a crack, the chair rotation or the standing rotation?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "standing-rotation"}
+    reply = bot.ask("is a pop more likely with the chair twist or the standing twist?")
+    assert reply.intent == "compare"
+    assert any("using a chair to achieve that" in c.quote for c in reply.citations)
+
+
+def test_rotation_weighed_against_bending_back_quotes_the_articles_own_comparison(bot):
+    reply = bot.ask("is twisting easier on the spine than bending back?")
+    assert reply.intent == "compare"
+    assert any("more range of motion from side-to-side" in c.quote for c in reply.citations)
+
+
+def test_a_plain_stretch_asked_for_where_no_forward_bend_fits_gets_the_moves_that_do(bot, library):
+    reply = bot.ask("on my feet all shift at the till, is there a quick standing stretch for my back?")
+    assert reply.status == "answered" and reply.focus
+    assert all("standing" in library.section(s).tags.position for s in reply.focus)
+
+
+def test_a_story_ending_in_how_far_to_reach_in_a_named_move_is_that_moves_detail(bot):
+    reply = bot.ask("Been doing weight watchers for months and finally my tummy isn't in the way in child's pose. "
+                    "How far forward should I be stretching?")
+    assert answered_opening_with(reply, "You may not be very flexible, or your belly may get in the way")
+
+
+@pytest.mark.parametrize("question, tip", [
+    ("in the knees to chest I hardly feel it, how can I get a deeper stretch?", "You may have to slowly rock"),
+    ("how do I get more leverage in the chair twist?", "Grab on to the sides or the top of the chair"),
+])
+def test_more_out_of_a_move_is_answered_by_that_moves_own_tip(bot, question, tip):
+    assert answered_opening_with(bot.ask(question), tip)
+
+
+def test_a_move_described_by_what_the_arms_do_then_asked_how_its_done_gets_its_steps(bot):
+    reply = bot.ask("the one where you lie back over the edge of the bed and let your arms hang towards the floor, "
+                    "how's that done?")
+    assert reply.intent == "howto" and reply.focus[:1] == ("bed-edge-extension",)
+    assert any(c.kind == "step" and c.section_id == "bed-edge-extension" for c in reply.citations)

@@ -131,3 +131,29 @@ def test_a_list_asked_for_lists_the_methods_of_that_motion_and_a_detail_then_ask
     assert first.intent == "which" and len(first.focus) > 1
     assert {library.section(s).tags.motion for s in first.focus} == {"extension"}
     assert second.status == "clarify" and set(second.focus) <= set(first.focus)
+
+
+def test_professionals_named_as_a_likeness_in_a_follow_up_ask_about_the_move_in_focus(bot):
+    first, second = bot.conversation(["how do I do the lying knee lever?",
+                                      "is this what an osteopath does to you?"])
+    assert first.focus == ("lying-knee-lever",)
+    assert second.status == "answered" and second.focus == ("lying-knee-lever",)
+    assert any("similar position that a chiropractor" in c.quote for c in second.citations)
+
+
+@pytest.mark.parametrize("question, section", [
+    ("is the hug from behind for the mid back or the low back?", "hug-from-behind"),
+    ("does the bed edge one do my upper back or lower?", "bed-edge-extension"),
+])
+def test_a_choice_of_two_regions_asked_of_a_named_move_is_where_it_acts(bot, library, question, section):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.focus == (section,)
+    method = library.section(section)
+    tagged = {p.text for p in method.passages if p.id in method.details["where"]}
+    assert any(c.quote in tagged for c in reply.citations)
+
+
+def test_where_the_helpers_hands_go_after_the_partner_moves_are_listed_asks_which_is_meant(bot):
+    first, second = bot.conversation(["which moves need another person?", "where does my partner put their hands?"])
+    assert set(first.focus) == {"hug-from-front", "hug-from-behind"}
+    assert second.status == "clarify" and set(second.focus) == {"hug-from-front", "hug-from-behind"}

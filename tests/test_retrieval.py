@@ -51,6 +51,18 @@ def test_a_person_named_is_a_partner_only_when_they_do_the_move_with_the_asker(q
     assert facets(question, library.sections).partner is partner
 
 
+@pytest.mark.parametrize("question, avoided, wanted", [
+    ("I work a till, can't sit down or lie on the floor at work, anything standing?",
+     {"chair", "sitting on the floor", "lying on back", "kneeling"}, {"standing"}),
+    ("I can't kneel, what else is there?", {"kneeling"}, set()),
+    ("bad knees, I can't get down on the floor", {"lying on back", "kneeling", "sitting on the floor"}, set()),
+    ("if no one is around, can I do it sitting or standing?", set(), {"chair", "sitting on the floor", "standing"}),
+])
+def test_a_position_the_asker_cannot_take_is_one_to_do_without(question, avoided, wanted, library):
+    f = facets(question, library.sections)
+    assert f.without == avoided and f.positions == wanted
+
+
 def test_the_bottom_of_the_spine_is_the_lumbar_region(library):
     assert facets("the bottom of my spine just above my bum is stiff", library.sections).regions == {"lumbar"}
 

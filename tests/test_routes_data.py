@@ -49,6 +49,9 @@ def test_route_vectors_are_cached_by_content(bot, tmp_path):
     (["write me a poem about my spine"], "out_of_scope"),
     (["which mattress should I buy for my back?"], "out_of_scope"),
     (["Where can I get a foam roller?"], "answered"),
+    # a farewell with a wish is no request for a "good one"
+    (["How do I do the child's pose?", "right, I'm off, have a good one"], "social"),
+    (["is there an app that nags me to stretch every hour?"], "out_of_scope"),
 ])
 def test_social_turns_and_near_misses_get_their_own_reply(bot, turns, status):
     reply = bot.conversation(turns)[-1]

@@ -191,7 +191,8 @@ class AnswerChain:
 
     def _scope(self, turn: Turn) -> None:
         assert turn.retrieval is not None
-        scope = decide_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance, self.router)
+        scope = decide_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance, self.router,
+                             self.library)
         if scope.kind == "social":
             self._reply(turn, "social", self.composer.social(scope.reason), intent="social")
         elif scope.kind == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):

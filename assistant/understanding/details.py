@@ -48,7 +48,11 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
 
 
 _HOW_GOES = re.compile(r"\bhow (do|can|should|would|does) (i|we|you|one)\b|\bhow to\b|"
-                       r"\bhow (i'?m|i am|you'?re|you are|we'?re) (supposed|meant) to\b")
+                       r"\bhow (i'?m|i am|you'?re|you are|we'?re) (supposed|meant) to\b|"
+                       r"\bhow('?s| is) (that|it|this) done\b|\bhow (does|do) (that|it|this) (one )?go\b")
+# a move described to name it ("the one where you kneel … and reach your arms out"), which asks no detail of it
+_DESCRIBED = re.compile(r"\bthe (\w+ )?(one|stretch|move|exercise|position|pose|thing|technique|twist) "
+                        r"(where|in which|when|that) [^?.!—–]*")
 
 
 def detail_kind(text: str, folder: str | None = None) -> str | None:
@@ -59,7 +63,10 @@ def detail_kind(text: str, folder: str | None = None) -> str | None:
     asking = asking_part(text)
     # a story's details are not asked when the asking sentence asks how a move goes ("my foot went numb sitting
     # on it… how do I set up the floor twist?" asks for the steps)
-    story = asking != text and not _HOW_GOES.search(asking)
+    how_it_goes = bool(_HOW_GOES.search(asking))
+    story = asking != text and not how_it_goes
+    if how_it_goes:
+        asking = _DESCRIBED.sub(" ", asking)
     for part in ((asking, text) if story else (asking,)):
         for kind in detail_kinds(folder):
             if any(rx.search(part) for rx in kind.asks):

@@ -50,11 +50,12 @@ _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same
                        r"the position|the pose|instead|also|too|again|then)\b")
 # A question that weighs two moves against each other ("X or Y, which is better?", "safer than", "as much as").
 _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
-                      r"forgiving|range)|less (dangerous|risky)|easier|gentler|versus|vs\.?|compared?|comparing|"
+                      r"forgiving|range|likely)|less (dangerous|risky|likely)|likelier|easier|gentler|versus|vs\.?|compared?|comparing|"
                       r"difference between|differs?|different (from|to|than)|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
                       r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
-_MOVE_REQUEST = re.compile(r"\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
+# (not a wish: "have a good one")
+_MOVE_REQUEST = re.compile(r"(?<!\bhave a )\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
                            r"ones?|poses?|ways?|position|technique|cracks?|methods?|options?)\b|\bhow (do|can|should|would|to) (i|we|you)?\b|"
                            r"\b(show|teach|tell|give) me\b|\bsteps\b|\bwalk me through\b")
 # Whether to stretch rather than crack ("do I need to hear a crack?", "I don't want anything to crack, just loosen
@@ -130,6 +131,11 @@ def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[s
     return not f.any_filter and len(text.split()) <= 8 and not _BACK.search(text)
 
 
+def points_back(question: str) -> bool:
+    """Whether a question points back at a move already in play ("is this…", "does it…")."""
+    return bool(_PRONOUN.search(normalise(question)))
+
+
 def asks_for_move(question: str) -> bool:
     return bool(_MOVE_REQUEST.search(normalise(question)))
 
@@ -203,6 +209,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             named = (twins[0],)
             target = named
     asked_detail = detail_kind(question)
+    if (len(named) == 1 and library.section(named[0]).professional_only and focus and asked_detail
+            and not library.section(focus[0]).professional_only and asked_detail in library.section(focus[0]).details
+            and points_back(text)):
+        # "is that like what a chiropractor does?" after a move: the professionals are the likeness, the move in
+        # focus is what is asked about
+        named, followup, target = (), True, focus[:1]
     # "which way do I look?", "which side first?" ask a detail of one move, not which move
     # ...and "what's the stretch where you lie on your back and hug your knees?" names one move by describing it
     which_move = bool(_WHICH.search(text)) and asked_detail not in _WHICH_WAY and not _WHAT_THE_ONE.search(text)
@@ -233,7 +245,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
-        fitting = [sid for sid in gentle if f.admits(library.section(sid))] or gentle
+        fitting = [sid for sid in gentle if f.admits(library.section(sid))]
+        if not fitting and (f.positions - {"chair"} or f.without):
+            # no forward bend fits where the asker is ("a quick standing stretch between cases"): the moves that do
+            # (not a desk or an office, which says where the back got stiff more often than where to stretch it)
+            fitting = [sid for sid in methods if f.admits(library.section(sid))
+                       and not library.section(sid).professional_only]
+        fitting = fitting or gentle
         # a stretch asked for gets one, with its steps and warnings ("another one?" then gives the next)
         return Plan("safety", tuple(fitting[:1] if just_a_stretch and not crack_needed
                                     else fitting), f, "stretch_not_crack")

@@ -50,6 +50,7 @@ MOTIONS: dict[str, tuple[str, ...]] = {
     "rotation": ("twist", "twists", "twisting", "rotate", "rotating", "rotation", "rotations", "side to side",
                  "side-to-side", "turning", "turn my"),
     "extension": ("arch", "arching", "bend backwards", "bending backwards", "bend backward", "backwards", "backward",
+                  "bending back", "bend back", "leaning backwards",
                   "extension", "extensions", "extending", "lean back", "leaning back", "backbend", "backbends"),
     "flexion": ("knees to chest", "knees to my chest", "knee hug", "curl up", "curling up", "fold forward",
                 "folding forward", "bend forward", "bending forward"),
@@ -136,7 +137,13 @@ class Facets:
 
 # "without a chair", "no bed", "instead of the floor": a thing to do without, not one asked for
 WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own", "haven't got", "have no",
-           "instead of", "not using", "other than", "not on", "not in", "not with", "rather than", "no access to")
+           "instead of", "not using", "other than", "not on", "not in", "not with", "rather than", "no access to",
+           # what the asker cannot do: "can't kneel", "I can't get down on the floor"
+           "can not", "can't", "cant", "cannot", "unable to", "not able to", "can't get down on", "cant get down on",
+           "can't get on", "cant get on")
+# The floor named as a place not to be: every move done down on it ("can't sit down or lie on the floor")
+FLOOR = ("floor", "ground")
+FLOOR_POSITIONS = frozenset({"lying on back", "kneeling", "sitting on the floor"})
 
 
 @functools.lru_cache(maxsize=64)
@@ -152,10 +159,25 @@ def without(text: str, tables: tuple[dict[str, tuple[str, ...]], ...]) -> set[st
             if tag != "none" and _without_pattern(tuple(words)).search(text)}
 
 
+# "can't sit down or lie on the floor": the negation reaches the second of two things said with "or"
+_EITHER = re.compile(r"\b(can't|cant|can not|cannot|unable to|not able to|without|no)(?![a-z])([^.?!,]{0,30}) or ")
+
+
+def _negated_either(text: str) -> str:
+    """The text with a negation repeated after "or" when it governs both sides ("can not a or b" → "…or can not b")."""
+    return _EITHER.sub(lambda m: f"{m.group(1)}{m.group(2)} or {m.group(1)} ", text)
+
+
 def facets(question: str, sections: list[Section]) -> Facets:
     text = normalise(question)
     regions = {r for r, words in REGIONS.items() if any_phrase(text, words)}
-    avoid = without(text, (POSITIONS, EQUIPMENT))
+    denied = _negated_either(text)
+    avoid = without(denied, (POSITIONS, EQUIPMENT))
+    if _without_pattern(SITTING).search(denied):
+        avoid |= {"chair", "sitting on the floor"}
+    if _without_pattern(FLOOR + tuple(f"{v} on the {f}" for v in ("lie", "lay", "sit", "kneel", "get down")
+                                      for f in FLOOR)).search(denied):
+        avoid |= FLOOR_POSITIONS
     positions = {p for p, words in POSITIONS.items() if any_phrase(text, words)} - avoid
     if any_phrase(text, SITTING) and not positions & {"chair", "sitting on the floor"}:
         positions |= {"chair", "sitting on the floor"} - avoid

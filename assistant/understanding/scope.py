@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Literal
 from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
-from .intent import asks_for_move, asks_how_to
+from .intent import asks_for_move, asks_how_to, points_back
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise
 from .retrieval import Retrieval
 from .router import Router
 
 if TYPE_CHECKING:
+    from ..knowledge.library import Library
     from ..records import Section
 
 # Words that put a question on the article's ground (a back, a stretch, a named kind of move).
@@ -147,7 +148,7 @@ def _asking_is_the_articles(asking: str, retrieval: Retrieval, router: Router) -
 
 
 def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float,
-                 router: Router | None = None) -> Scope:
+                 router: Router | None = None, library: Library | None = None) -> Scope:
     """The one place scope is decided: the semantic routes first (social turns, asks the article does not
     answer though they share its words), then the article's own ground (its words, a named method, a
     follow-up on the method in focus, or a passage close enough)."""
@@ -157,6 +158,12 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     kind = detail_kind(said)
     named = {h.section.id: h.section for h in retrieval.sections if h.section.id in retrieval.facets.named}
     about_a_detail = keeps_in_scope(kind) and any(kind in s.details for s in named.values())
+    # ...and so does one pointing back at the move in focus ("is this what an osteopath does to you?" after the knee
+    # lever), whatever professionals it names as the likeness
+    focus = last_focus(history)[0]
+    about_a_detail = about_a_detail or bool(
+        library is not None and focus and keeps_in_scope(kind) and points_back(said)
+        and all(s.professional_only for s in named.values()) and kind in library.section(focus[0]).details)
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
     # however near a yoga-class question it sounds
     several = len(retrieval.facets.named) > 1
