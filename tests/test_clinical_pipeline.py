@@ -81,3 +81,11 @@ def test_every_token_pattern_passes_spacys_validation(readers):
     assert len(patterns) >= 300  # the lexicon's targets and ConText cues
     assert {repr(p): errors for p in patterns if (errors := validate_token_pattern(p))} == {}
     assert validate_token_pattern([{"LEMMA": {"IN": ["back"]}, "BOGUS": 1}])  # the check does catch a bad one
+
+
+def test_a_pattern_with_a_gap_too_wide_to_match_quickly_is_refused_by_name():
+    from assistant.understanding.patterns import MAX_GAP, PatternError, compile_pattern
+
+    assert compile_pattern(f"@numb ~{MAX_GAP} leg", {"numb": ["numb"]})
+    with pytest.raises(PatternError, match="wider than"):
+        compile_pattern(f"@numb ~{MAX_GAP + 8} the other leg", {"numb": ["numb"]})

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 # would join a denied sign to its neighbour ("legs are fine, no numbness" is not "legs ... numb").
 _GAP_STOP = [".", "!", "?", ";", "but", "however", "although", "though", "no", "not", "n't", "never", "nor"]
 _DEFAULT_GAP = 3
+# The widest gap a pattern may hold. spaCy's matcher keeps every partial match a `{0,N}` gap allows, so one wide gap
+# at a common first word costs every reading: a single `~24` (2026-12-04) took the reader's p95 from 10 ms to 700 ms
+# on the eval questions, the server's resident memory up by 140 MB and 32-client throughput from about 50 to 8/s.
+MAX_GAP = 16
 _ENDINGS = ("ing", "ed", "es", "s", "ly", "y", "d", "er", "ness")
 
 
@@ -29,6 +33,8 @@ def compile_pattern(text: str, sets: dict[str, list[str]]) -> list[dict]:
         word = raw[:-1] if optional else raw
         if word.startswith("~"):
             width = int(word[1:]) if word[1:] else _DEFAULT_GAP
+            if width > MAX_GAP:
+                raise PatternError(f"pattern {text!r}: a gap of {width} words is wider than {MAX_GAP} (slow to match)")
             tokens.append({"LOWER": {"NOT_IN": _GAP_STOP}, "OP": f"{{0,{width}}}"})
             continue
         if word == "#":
