@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..knowledge.library import Library
-from ..records import Reply
+from ..records import Reply, Section
 from .conversation import last_focus
 from .details import by_term, detail_kinds_asked, giving_term
 from .details import detail_kind as read_detail_kind
@@ -131,9 +131,11 @@ def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[s
     return not f.any_filter and len(text.split()) <= 8 and not _BACK.search(text)
 
 
-def points_back(question: str) -> bool:
-    """Whether a question points back at a move already in play ("is this…", "does it…")."""
-    return bool(_PRONOUN.search(normalise(question)))
+def asks_focus_by_likeness(question: str, kind: str | None, named: Sequence[Section], focus: Section | None) -> bool:
+    """"is this what an osteopath does?" after a move: the professionals named are the likeness, and the detail is
+    asked of the move in focus (one that gives it), pointed back at."""
+    return bool(kind and focus is not None and not focus.professional_only and kind in focus.details
+                and all(s.professional_only for s in named) and _PRONOUN.search(normalise(question)))
 
 
 def asks_for_move(question: str) -> bool:
@@ -209,11 +211,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             named = (twins[0],)
             target = named
     asked_detail = detail_kind(question)
-    if (len(named) == 1 and library.section(named[0]).professional_only and focus and asked_detail
-            and not library.section(focus[0]).professional_only and asked_detail in library.section(focus[0]).details
-            and points_back(text)):
-        # "is that like what a chiropractor does?" after a move: the professionals are the likeness, the move in
-        # focus is what is asked about
+    if named and asks_focus_by_likeness(text, asked_detail, [library.section(s) for s in named],
+                                        library.section(focus[0]) if focus else None):
         named, followup, target = (), True, focus[:1]
     # "which way do I look?", "which side first?" ask a detail of one move, not which move
     # ...and "what's the stretch where you lie on your back and hug your knees?" names one move by describing it

@@ -143,6 +143,7 @@ WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own
            "can't get on", "cant get on")
 # The floor named as a place not to be: every move done down on it ("can't sit down or lie on the floor")
 FLOOR = ("floor", "ground")
+_ON_THE_FLOOR = FLOOR + tuple(f"{v} on the {f}" for v in ("lie", "lay", "sit", "kneel", "get down") for f in FLOOR)
 FLOOR_POSITIONS = frozenset({"lying on back", "kneeling", "sitting on the floor"})
 
 
@@ -175,8 +176,7 @@ def facets(question: str, sections: list[Section]) -> Facets:
     avoid = without(denied, (POSITIONS, EQUIPMENT))
     if _without_pattern(SITTING).search(denied):
         avoid |= {"chair", "sitting on the floor"}
-    if _without_pattern(FLOOR + tuple(f"{v} on the {f}" for v in ("lie", "lay", "sit", "kneel", "get down")
-                                      for f in FLOOR)).search(denied):
+    if _without_pattern(_ON_THE_FLOOR).search(denied):
         avoid |= FLOOR_POSITIONS
     positions = {p for p, words in POSITIONS.items() if any_phrase(text, words)} - avoid
     if any_phrase(text, SITTING) and not positions & {"chair", "sitting on the floor"}:

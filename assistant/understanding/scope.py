@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
-from .intent import asks_for_move, asks_how_to, points_back
+from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to
 from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise
 from .retrieval import Retrieval
 from .router import Router
@@ -161,9 +161,8 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # ...and so does one pointing back at the move in focus ("is this what an osteopath does to you?" after the knee
     # lever), whatever professionals it names as the likeness
     focus = last_focus(history)[0]
-    about_a_detail = about_a_detail or bool(
-        library is not None and focus and keeps_in_scope(kind) and points_back(said)
-        and all(s.professional_only for s in named.values()) and kind in library.section(focus[0]).details)
+    about_a_detail = about_a_detail or (keeps_in_scope(kind) and asks_focus_by_likeness(
+        said, kind, list(named.values()), library.section(focus[0]) if library is not None and focus else None))
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
     # however near a yoga-class question it sounds
     several = len(retrieval.facets.named) > 1
@@ -195,7 +194,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
             decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history))
         # near nothing the article answers, and no move asked for
         far_off = (decision.score < router.article_floor and not retrieval.facets.named
-                   and not last_focus(history)[0] and not asks_for_move(text))
+                   and not focus and not asks_for_move(text))
         # the asking sentence is routed on its own (one more embedding) at most once, and only for a story sent off
         if (routed_off or far_off) and not (story and _asking_is_the_articles(asking, retrieval, router)):
             return Scope(decision.kind, decision.reason) if routed_off else Scope("out_of_scope", "off_topic")
@@ -210,6 +209,6 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     asked = retrieval.facets
     if asked.named or asked.any_filter:  # a named method, or "what can I do by myself / at my desk?"
         return Scope("article")
-    if last_focus(history)[0] and len(text.split()) <= 12:
+    if focus and len(text.split()) <= 12:
         return Scope("article")
     return Scope("article") if retrieval.best_similarity >= min_relevance else Scope("out_of_scope")
