@@ -71,6 +71,24 @@ def test_a_clause_holding_a_sign_the_lexicon_discounted_is_not_judged_again(bot,
     assert bot._chain.triager(question).status == "ok"
 
 
+SETTLED = default_triager().lexicon
+AGE_EXAMPLES = SETTLED.settled_by_age_examples
+
+
+@pytest.mark.parametrize("example", AGE_EXAMPLES, ids=[e["text"][:40] for e in AGE_EXAMPLES])
+def test_a_strain_a_young_stated_age_settles_is_not_judged_again_by_the_net(bot, example):
+    triage = bot._chain.triager(example["text"])
+    assert (triage.status == "referral") is example["referred"], triage
+
+
+def test_a_young_age_does_not_keep_another_sign_from_the_net(bot):
+    question = ("I'm 38. went flying off my mountain bike on a descent and got launched onto a rock back first, "
+                "how do i stretch it out?")
+    assert bot._chain.triager.red_flag(question, semantic=False) is None, "the lexicon alone misses it"
+    triage = bot._chain.triager(question)
+    assert triage.status == "referral" and triage.group == "fracture", triage
+
+
 def test_a_signs_words_that_only_look_like_one_are_kept_from_the_net_too():
     text = "I feel like I've been hit by a truck after the gym, how do I foam roll?"
     reading = read(text)

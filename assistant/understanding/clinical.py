@@ -88,6 +88,8 @@ class RedFlagLexicon:
     mover_examples: list[dict] = field(default_factory=list)  # {text, other}: whose move it is, as cases
     shorthand: dict[str, str] = field(default_factory=dict)  # chat shorthand spelled out ("ur" -> "your")
     explained_later: dict = field(default_factory=dict)  # concepts, categories, examples: see red_flags.yaml
+    settled_by_age: frozenset[str] = field(default_factory=frozenset)  # parts a young stated age settles
+    settled_by_age_examples: list[dict] = field(default_factory=list)  # {text, referred}: as cases
 
     @classmethod
     def load(cls, folder: Path) -> RedFlagLexicon:
@@ -142,6 +144,7 @@ def _load(folder: str) -> RedFlagLexicon:
               for c in flags.get("combinations") or ()]
     for combo in combos:
         missing = [w for w in combo.when if w not in concepts]
+        missing += [w for w in flags.get("settled_by_age") or () if w not in concepts]
         if missing:
             raise SettingsError(f"red_flags.yaml combination {combo.group}: no concept {missing[0]!r}")
     rules = []
@@ -160,7 +163,9 @@ def _load(folder: str) -> RedFlagLexicon:
                              frozenset(str(w).lower() for w in ctx.get("clause_breaks") or ()),
                              list(flags.get("mover_examples") or ()),
                              {str(k).lower(): str(v) for k, v in (words.get("shorthand") or {}).items()},
-                             dict(flags.get("explained_later") or {}))
+                             dict(flags.get("explained_later") or {}),
+                             frozenset(flags.get("settled_by_age") or ()),
+                             list(flags.get("settled_by_age_examples") or ()))
     try:  # every pattern compiles, or the lexicon names the one that does not
         for c in concepts.values():
             for p in c.patterns:

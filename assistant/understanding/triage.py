@@ -83,11 +83,21 @@ class Triager:
             # kilos on purpose" is not unexplained weight loss in other words
             discounted = tuple((f.start, f.end) for f in reading.findings
                                if concepts[f.concept].group is not None and f not in counted) + reading.not_signs
+            discounted += self._judged_young(counted)
             found = self.net.find(reading, text, discounted)
             if found is not None:
                 return Triage("referral", found.group, found.group in self.lexicon.emergency_groups, found.clause,
                               f"semantic:{found.group}")
         return None
+
+    def _judged_young(self, counted: list[Finding]) -> tuple[tuple[int, int], ...]:
+        """The words of the parts `settled_by_age` names (red_flags.yaml) when the stated age is under `older_than`
+        ("I'm 38 and tweaked my back lifting my toddler"): the lexicon judged that combination, so the net does not
+        judge those words again. A clause with the age alone stays the net's ("I'm 38 and came off my motorbike")."""
+        concepts = self.lexicon.concepts
+        if not any(concepts[f.concept].aged and not f.age(self.lexicon.older_than) for f in counted):
+            return ()
+        return tuple((f.start, f.end) for f in counted if f.concept in self.lexicon.settled_by_age)
 
     def explained_later(self, earlier: str, later: str) -> bool:
         """Whether `later`, the turn right after a referral for `earlier`, explains its sign as passing ("it was only
