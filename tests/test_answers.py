@@ -373,6 +373,13 @@ def test_a_word_the_article_defines_in_passing_is_answered_with_that_sentence(bo
     assert words in reply.citations[0].quote
 
 
+@pytest.mark.parametrize("question, section", [("what's the floor twist?", "seated-floor-rotation"),
+                                               ("whats the chair twist", "chair-rotation")])
+def test_what_is_a_move_by_its_name_describes_that_move_not_a_word_of_its_name(bot, question, section):
+    reply = bot.ask(question)
+    assert reply.intent == "howto" and reply.focus[:1] == (section,), reply.answer
+
+
 def test_a_word_the_article_never_defines_is_still_trivia(bot):
     assert bot.ask("what is the coccyx?").status == "out_of_scope"
 
@@ -610,3 +617,17 @@ def test_a_move_described_by_what_the_arms_do_then_asked_how_its_done_gets_its_s
                     "how's that done?")
     assert reply.intent == "howto" and reply.focus[:1] == ("bed-edge-extension",)
     assert any(c.kind == "step" and c.section_id == "bed-edge-extension" for c in reply.citations)
+
+
+def test_a_joint_the_article_names_for_the_move_asked_about_is_not_another_joint(bot):
+    reply = bot.ask("my hip clicked loudly when I did the knee lever stretch, no pain at all, is that expected?")
+    assert reply.status == "answered" and reply.focus[:1] == ("lying-knee-lever",), reply.answer
+    assert "hip joints" in reply.citations[0].quote
+    assert bot.ask("my knee clicks when I squat, how do I crack my knee?").status == "out_of_scope"
+
+
+def test_which_product_to_buy_is_out_of_scope_unless_the_article_says_where_for_the_move_in_focus(bot):
+    assert bot.ask("which standing desk should I buy to stop my back getting stiff?").status == "out_of_scope"
+    first = bot.ask("how do i use a foam roller")
+    reply = bot.ask("where do i buy one", [first])
+    assert reply.status == "answered" and "sporting goods" in reply.citations[0].quote, reply.answer

@@ -22,6 +22,7 @@ from .lexicon import (
     facets,
     normalise,
     questions_asked,
+    without_any_names,
     without_names,
 )
 from .retrieval import Retrieval
@@ -230,7 +231,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "what's the thoracic spine?": the method whose defining sentence holds the word, whatever is in focus
         assert asked_detail is not None
         ranked = [h.section for h in retrieval.sections] + list(library.sections)
-        defining = giving_term(text, asked_detail, ranked)
+        # ...not a word of a move's own name ("what's the floor twist?" asks what the move is)
+        defining = giving_term(without_any_names(text, (library.section(sid) for sid in named)), asked_detail, ranked)
         if defining:
             return Plan("detail", (defining,), f, asked_detail)
         asked_detail = None  # no sentence of the article defines it: read as any other question

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..records import Section
@@ -217,6 +218,13 @@ def asking_part(text: str) -> str:
 def without_names(text: str, section: Section) -> str:
     """The text with the section's title and aliases blanked out (what else it says besides naming the move)."""
     return _any_pattern(tuple(normalise(n) for n in (section.title, *section.aliases))).sub(" ", text)
+
+
+def without_any_names(text: str, sections: Iterable[Section]) -> str:
+    """The text with every one of these sections' titles and aliases blanked out."""
+    for section in sections:
+        text = without_names(text, section)
+    return text
 
 
 def questions_asked(text: str) -> str:

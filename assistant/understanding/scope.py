@@ -17,7 +17,7 @@ from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
 from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to
-from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise
+from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise, without_any_names
 from .retrieval import Retrieval
 from .router import Router
 
@@ -72,6 +72,7 @@ _OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elb
 # ...but not a joint said as part of a move ("with your elbows bent", "the knees up to chest one")
 _POSED = (r"\b(?! ((pulled|drawn|tucked|hugged|held|brought|bent) )?(bent|up|in|into|together|apart|across|over|"
           r"to (my |your |the )?chest|behind|straight|down|out)\b)")
+_A_JOINT_IT_NEVER_USES = re.compile(rf"\b{_OTHER_JOINTS}\b")
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
     r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + _POSED +
@@ -161,6 +162,11 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # ...and so does one pointing back at the move in focus ("is this what an osteopath does to you?" after the knee
     # lever), whatever professionals it names as the likeness
     focus = last_focus(history)[0]
+    # ...or asks it of the method in focus ("how do I use a foam roller" then "where do I buy one": the article says
+    # where, so no topic of its own refuses it)
+    gives_it = kind is not None and (any(kind in s.details for s in named.values()) or (
+        library is not None and bool(focus) and not named and kind in library.section(focus[0]).details))
+    about_a_detail = about_a_detail or (keeps_in_scope(kind) and gives_it)
     about_a_detail = about_a_detail or (keeps_in_scope(kind) and asks_focus_by_likeness(
         said, kind, list(named.values()), library.section(focus[0]) if library is not None and focus else None))
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
@@ -190,7 +196,11 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
-        routed_off = decision.kind != "article" and not social_move and not (
+        # a joint the article itself names for a move ("my hip clicked in the knee lever"), asked with that move
+        # named, is no other joint: the route is trusted only for one the article never uses
+        own_joint = (decision.reason == "other_joint" and bool(named)
+                     and not _A_JOINT_IT_NEVER_USES.search(without_any_names(said, named.values())))
+        routed_off = decision.kind != "article" and not social_move and not own_joint and not (
             decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history))
         # near nothing the article answers, and no move asked for
         far_off = (decision.score < router.article_floor and not retrieval.facets.named
@@ -199,7 +209,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         if (routed_off or far_off) and not (story and _asking_is_the_articles(asking, retrieval, router)):
             return Scope(decision.kind, decision.reason) if routed_off else Scope("out_of_scope", "off_topic")
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
-    if topic and not about_a_detail:
+    if topic and not (about_a_detail or gives_it):
         return Scope("out_of_scope", topic)
     if about_other_body_part(text) and not retrieval.facets.named:
         return Scope("out_of_scope", "other_joint")
