@@ -631,3 +631,16 @@ def test_which_product_to_buy_is_out_of_scope_unless_the_article_says_where_for_
     first = bot.ask("how do i use a foam roller")
     reply = bot.ask("where do i buy one", [first])
     assert reply.status == "answered" and "sporting goods" in reply.citations[0].quote, reply.answer
+
+
+def test_what_to_have_on_your_feet_asks_about_footwear_not_for_standing_moves(bot):
+    first = bot.ask("the floor twist where you sit")
+    reply = bot.ask("what should i have on my feet", [first])
+    assert reply.intent == "detail" and reply.focus[:1] == ("seated-floor-rotation",), reply.answer
+    assert "Wear runners" in reply.citations[0].quote
+
+
+def test_where_the_roller_goes_under_the_body_is_answered_with_where_to_place_it(bot):
+    reply = bot.ask("where does the foam roller go under my body?")
+    assert any(c.quote.startswith("Lie down on your back so that the foam roller") for c in reply.citations), \
+        reply.answer

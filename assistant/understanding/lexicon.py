@@ -170,8 +170,12 @@ def _negated_either(text: str) -> str:
     return _EITHER.sub(lambda m: f"{m.group(1)}{m.group(2)} or {m.group(1)} ", text)
 
 
+# what is worn, not a stance: "what should I have on my feet" asks about footwear
+_WORN_ON_FEET = re.compile(r"\b(wear|wearing|have|put|need) on my feet\b")
+
+
 def facets(question: str, sections: list[Section]) -> Facets:
-    text = normalise(question)
+    text = _WORN_ON_FEET.sub(" ", normalise(question))
     regions = {r for r, words in REGIONS.items() if any_phrase(text, words)}
     denied = _negated_either(text)
     avoid = without(denied, (POSITIONS, EQUIPMENT))
