@@ -242,7 +242,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
                       and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
     crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
     # ...a follow-up too when it asks which move ("which of the stretches won't make it crack?" after a list)
-    if not (named or other_move) and (crack_needed or just_a_stretch) and (not followup or which_move) \
+    # ...a lay description lifting a twist or an arch does not outweigh a stretch asked for without the crack ("how do
+    # I stretch my back without cracking it?" reads near the standing arch)
+    if not (named or (other_move and not crack_needed)) and (crack_needed or just_a_stretch) \
+            and (not followup or which_move) \
             and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
