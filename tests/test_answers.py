@@ -645,3 +645,10 @@ def test_where_the_roller_goes_under_the_body_is_answered_with_where_to_place_it
     reply = bot.ask("where does the foam roller go under my body?")
     assert any(c.quote.startswith("Lie down on your back so that the foam roller") for c in reply.citations), \
         reply.answer
+
+
+def test_a_mark_word_inside_the_base_moves_hyphenated_name_does_not_bring_in_its_variant(bot):
+    reply = bot.ask("when I do the hands-behind-head arch I feel it in my stomach and chest more than my back, "
+                    "am I doing it wrong?")
+    assert reply.intent == "detail" and reply.focus[:1] == ("standing-extension",), reply.answer
+    assert reply.citations[0].quote.startswith("Extending your back doesn't really stretch")

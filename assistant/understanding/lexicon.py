@@ -220,8 +220,10 @@ def asking_part(text: str) -> str:
 
 
 def without_names(text: str, section: Section) -> str:
-    """The text with the section's title and aliases blanked out (what else it says besides naming the move)."""
-    return _any_pattern(tuple(normalise(n) for n in (section.title, *section.aliases))).sub(" ", text)
+    """The text with the section's title and aliases blanked out (what else it says besides naming the move); a
+    name's spaces match hyphens too, as in `named_sections` ("the hands-behind-head arch")."""
+    return _any_pattern(tuple(normalise(n).replace("-", " ") for n in (section.title, *section.aliases))).sub(
+        " ", text.replace("-", " "))
 
 
 def without_any_names(text: str, sections: Iterable[Section]) -> str:
