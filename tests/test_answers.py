@@ -652,3 +652,12 @@ def test_a_mark_word_inside_the_base_moves_hyphenated_name_does_not_bring_in_its
                     "am I doing it wrong?")
     assert reply.intent == "detail" and reply.focus[:1] == ("standing-extension",), reply.answer
     assert reply.citations[0].quote.startswith("Extending your back doesn't really stretch")
+
+
+@pytest.mark.parametrize("question", ["is the standing twist ok to do? how do I do it?",
+                                      "a bit stiff after work, nothing new. ok to do the standing twist? how?"])
+def test_asked_both_whether_a_move_is_ok_and_how_it_goes_gets_the_steps_with_every_warning(bot, library, question):
+    reply = bot.ask(question)
+    assert reply.intent == "howto" and reply.focus[:1] == ("standing-rotation",), reply.answer
+    warnings = [p.text for p in library.section("standing-rotation").passages if p.kind == "warning"]
+    assert warnings and all(w in reply.answer for w in warnings)

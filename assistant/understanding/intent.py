@@ -120,6 +120,7 @@ _HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me t
 # asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
 _DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
                     r"\b(the|what are the) (actual |full |proper )?steps\b")
+_HOW_ALONE = re.compile(r"(?:^|[?.!,;]\s*|\band\s+)how\s*\?*\s*$")  # "ok to do the standing twist? how?"
 
 
 def is_followup(question: str, named: tuple[str, ...], f: Facets, focus: tuple[str, ...]) -> bool:
@@ -309,7 +310,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         one = tuple(giving_one) if len(giving_one) == 1 else ()
     gives_it = bool(asked_detail and one and asked_detail in library.section(one[0]).details
                     and asked_detail in detail_kinds_asked(questions_asked(text)))
-    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)) and not gives_it:
+    # "is the standing twist ok? how do I do it?": the steps, with every warning they carry, answer both
+    how_and_safe = len(named) == 1 and bool(_DO_IT.search(text) or _HOW_ALONE.search(text))
+    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)) and not gives_it \
+            and not how_and_safe:
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
             return Plan("compare", named[:3], f)
