@@ -1,5 +1,6 @@
-"""The clinical reader's two shortcuts read every question exactly as medspaCy's own pipeline does: the tokenizer
-without the exceptions lower-cased text cannot hold, and the matchers' word-set predicates as plain closures."""
+"""The clinical reader's shortcuts read every question exactly as medspaCy's own pipeline does: the tokenizer
+without the exceptions lower-cased text cannot hold, the matchers' word-set predicates as plain closures, and each
+matcher's patterns tried only where the question holds every word they require."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from assistant.evaluation import default_sets, load_cases
 from assistant.settings import REPO_ROOT
-from assistant.understanding import clinical
+from assistant.understanding import clinical, matching
 from assistant.understanding.clinical import ClinicalReader, RedFlagLexicon
 
 LEXICON = RedFlagLexicon.load(REPO_ROOT / "lexicon")
@@ -31,6 +32,7 @@ def readers():
     quick.warm()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(clinical, "quicken", lambda matcher: 0)
+        patch.setattr(clinical, "prefilter", lambda nlp: 0)
         patch.setattr(clinical, "_lower_case_view", lambda nlp, rewrite: nlp)
         plain = ClinicalReader(LEXICON)
         plain.warm()
@@ -45,6 +47,22 @@ def test_the_shortcuts_are_on(readers):
     assert all(not type(p).__name__.startswith("_") for m in matchers for p in m._extra_predicates)
     assert all(type(p).__name__.startswith("_") for m in clinical.token_matchers(plain._nlp)
                for p in m._extra_predicates)
+    running = [getattr(m, matching._INNER) for m in matching._medspacy_matchers(quick._nlp)]
+    assert len(running) == 2 and all(isinstance(m, matching.Prefiltered) for m in running)
+    assert not any(isinstance(getattr(m, matching._INNER), matching.Prefiltered)
+                   for m in matching._medspacy_matchers(plain._nlp))
+
+
+def test_a_pattern_runs_only_where_the_question_holds_every_word_it_requires(readers):
+    quick, _plain = readers
+    target = getattr(matching._medspacy_matchers(quick._nlp)[0], matching._INNER)
+    required = matching._required_words([{"LEMMA": "can"}, {"LOWER": {"NOT_IN": ["."]}, "OP": "{0,2}"},
+                                         {"LEMMA": {"IN": ["poo", "pee"]}}, {"LIKE_NUM": True, "OP": "?"}])
+    assert required == [frozenset({"can"}), frozenset({"poo", "pee"})]
+    doc, _ = quick._lemmatised("my back is stiff after the gym")
+    assert target(doc) == []  # no pattern has all its words here
+    doc, _ = quick._lemmatised("I can't hold it anymore when I need a poo")
+    assert target(doc) and target(doc) == sorted(target(doc), key=lambda m: (m[1], m[2], target._rank[m[0]]))
 
 
 _FORKED: dict = {}  # the readers, for workers forked from this process (spaCy pipelines do not pickle)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import SettingsError
+from .matching import prefilter, quicken, token_matchers
 from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, pattern_words
 
 if TYPE_CHECKING:
@@ -312,6 +313,7 @@ class ClinicalReader:
             context.add(rules)  # type: ignore[attr-defined]
         for matcher in token_matchers(nlp):
             quicken(matcher)
+        prefilter(nlp)
         self._lemma = Lemmatiser(table, pattern_words(compiled))
         return nlp
 
@@ -360,7 +362,10 @@ class ClinicalReader:
                     findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
                                             source[span.end_char - 1] + 1))
             clauses = self._clauses(doc, words, source)
-        return Reading(tuple(findings), mover, clauses, tuple(plain))
+        # in the order they are said (spaCy's matcher gives matches in the order its states complete, which says
+        # nothing of the question; the first-said of two equally urgent signs is the one a referral names)
+        findings.sort(key=lambda f: (f.start, f.end, f.concept))
+        return Reading(tuple(findings), mover, clauses, tuple(sorted(plain)))
 
     def cues(self, text: str) -> set[str]:
         """The ConText categories whose cues occur in `text`, whether or not they modify a sign (for the data tests)."""
@@ -408,62 +413,6 @@ class ClinicalReader:
             span = doc[begin:end]
             out.append(Clause(span.text, flags, source[span.start_char], source[span.end_char - 1] + 1))
         return tuple(out)
-
-
-def token_matchers(nlp: Language) -> list:
-    """The spaCy Matchers inside the pipeline's medspaCy target matcher and ConText (private attributes of
-    medspaCy 1.3; none when another version keeps them elsewhere, and then nothing is quickened)."""
-    found = []
-    for name, inner in (("medspacy_target_matcher", "_TargetMatcher__matcher"),
-                        ("medspacy_context", "_ConText__matcher")):
-        medspacy_matcher = getattr(nlp.get_pipe(name), inner, None) if name in nlp.pipe_names else None
-        matcher = getattr(medspacy_matcher, "_MedspacyMatcher__matcher", None)
-        if matcher is not None and isinstance(getattr(matcher, "_extra_predicates", None), list):
-            found.append(matcher)
-    return found
-
-
-def quicken(matcher) -> int:
-    """Replace the matcher's set and regex predicates on LEMMA and LOWER with plain functions giving the same answer.
-
-    spaCy's Matcher starts every pattern at every token, so each token is tested against the first-token predicate
-    of every pattern: 160 of the 245 red-flag patterns begin with a word set (`@numb`, `leg|legs|thigh`), a
-    LEMMA IN predicate, and spaCy's generic predicate object (which handles every attribute, extension, fuzzy and
-    regex case) costs about 0.4 µs a call: most of the matcher's time. A closure over the same set of string ids
-    (`token.lemma in ids`) answers the same for each token, in about a third of the time. Matches, and their
-    order, are exactly spaCy's (it still runs the matching; tests/test_triage_data.py holds them equal on every
-    shipped question). Returns how many predicates were replaced."""
-    from spacy.attrs import LEMMA, LOWER
-
-    replaced = 0
-    predicates = matcher._extra_predicates
-    for n, predicate in enumerate(predicates):
-        quick = _quick_predicate(predicate, LEMMA, LOWER)
-        if quick is not None:
-            predicates[n] = quick
-            replaced += 1
-    return replaced
-
-
-def _quick_predicate(predicate, lemma_attr: int, lower_attr: int):
-    kind = type(predicate).__name__
-    if getattr(predicate, "is_extension", True) or getattr(predicate, "attr", None) not in (lemma_attr, lower_attr):
-        return None
-    by_lemma = predicate.attr == lemma_attr
-    if (kind == "_SetPredicate" and predicate.predicate in ("IN", "NOT_IN") and not predicate.regex
-            and predicate.fuzzy is None and all(isinstance(v, int) for v in predicate.value)):
-        ids = frozenset(predicate.value)  # string ids, as spaCy compares them
-        if predicate.predicate == "IN":
-            quick = (lambda t: t.lemma in ids) if by_lemma else (lambda t: t.lower in ids)
-        else:
-            quick = (lambda t: t.lemma not in ids) if by_lemma else (lambda t: t.lower not in ids)
-    elif kind == "_RegexPredicate" and not by_lemma:
-        rx = predicate.value
-        quick = lambda t: bool(rx.search(t.lower_))  # noqa: E731
-    else:
-        return None
-    quick.__dict__.update(key=predicate.key, i=predicate.i)  # what Matcher.add reads of the predicates it has
-    return quick
 
 
 def _lower_case_view(nlp: Language, rewrite: Rewriter):
