@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,12 @@ class DetailKind:
     routes_decide: bool = False  # naming a method and asking this does not by itself keep a question in scope
     by_term: bool = False  # the sentence that gives it is found by the word asked about, not by the method
     common: frozenset[str] = frozenset()  # words too common to be the word asked about
+
+    asked: re.Pattern = field(init=False, repr=False, compare=False)  # every pattern as one alternation
+
+    def __post_init__(self) -> None:
+        # one search for the kind instead of one for each pattern (the kinds are read for every question)
+        object.__setattr__(self, "asked", re.compile("|".join(f"(?:{p.pattern})" for p in self.asks)))
 
 
 @cache
@@ -69,14 +75,14 @@ def detail_kind(text: str, folder: str | None = None) -> str | None:
         asking = _DESCRIBED.sub(" ", asking)
     for part in ((asking, text) if story else (asking,)):
         for kind in detail_kinds(folder):
-            if any(rx.search(part) for rx in kind.asks):
+            if kind.asked.search(part):
                 return kind.name
     return None
 
 
 def detail_kinds_asked(text: str, folder: str | None = None) -> tuple[str, ...]:
     """Every detail kind the (lower-cased) question asks for, the first one first ("how long and how often?")."""
-    return tuple(k.name for k in detail_kinds(folder) if any(rx.search(text) for rx in k.asks))
+    return tuple(k.name for k in detail_kinds(folder) if k.asked.search(text))
 
 
 def _kind(name: str | None, folder: str | None = None) -> DetailKind | None:
