@@ -661,3 +661,15 @@ def test_asked_both_whether_a_move_is_ok_and_how_it_goes_gets_the_steps_with_eve
     assert reply.intent == "howto" and reply.focus[:1] == ("standing-rotation",), reply.answer
     warnings = [p.text for p in library.section("standing-rotation").passages if p.kind == "warning"]
     assert warnings and all(w in reply.answer for w in warnings)
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("mid-to-lower back feels locked, anything lying on the floor?", "Another way to crack your mid-to-lower"),
+    ("what helps my lower back and hips?", "Your may feel the low back and/or hip joints"),
+])
+def test_a_region_list_quotes_the_where_sentence_that_names_the_regions_asked(bot, question, opening):
+    reply = bot.ask(question)
+    lever = [line for line in reply.answer.splitlines() if "Lying knee-lever rotation" in line]
+    quoted = {c.quote for c in reply.citations}
+    assert lever and any(q.startswith(opening) for q in quoted), reply.answer
+    assert opening in reply.answer

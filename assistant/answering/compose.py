@@ -10,7 +10,7 @@ from ..prompts import Prompts
 from ..records import Citation, Passage, Section
 from ..understanding.details import missing_phrase
 from ..understanding.intent import Plan
-from ..understanding.lexicon import asking_part, normalise
+from ..understanding.lexicon import REGIONS, any_phrase, asking_part, normalise
 from ..understanding.retrieval import Retrieval
 from ..understanding.triage import Triage
 from .verification import content_words
@@ -342,7 +342,7 @@ class Composer:
             d.add()
             d.add(self.p.render("stretch_not_crack_header"))
             for i, s in enumerate(sections, start=1):
-                self._list_item(d, i, s, self._one_line(s, False))
+                self._list_item(d, i, s, self._one_line(s))
             d.add()
             d.add(self.p.render("which_more"))
 
@@ -353,7 +353,7 @@ class Composer:
         itself calls risky also shows the article's first warning for it."""
         wanted = self._wanted(plan)
         shown, rest = sections[:self.top_k], sections[self.top_k:]
-        lines = {s.id: self._one_line(s, bool(plan.facets.regions)) for s in shown}
+        lines = {s.id: self._one_line(s, plan.facets.regions) for s in shown}
         lead = self._which_lead(shown, lines)
         if lead is not None:
             self._lead(d, [lead])
@@ -383,13 +383,18 @@ class Composer:
         d.add(self.p.render("which_item_above" if above else "which_item", i=i, title=s.title, risk=risk, quote=quote,
                             n=n))
 
-    def _one_line(self, s: Section, region: bool) -> Passage | None:
+    def _one_line(self, s: Section, regions: frozenset[str] = frozenset()) -> Passage | None:
         """What a listed method is, in one of the article's sentences that is not a step or a warning: for a region,
-        its sentence on where it acts (tagged `where` in the sidecar) before its introduction; otherwise the other
-        way round."""
+        its sentence on where it acts (tagged `where` in the sidecar) before its introduction, the one that names
+        most of the regions asked first ("mid-to-lower back" for the mid to lower back, "hip joints" for the hips);
+        otherwise the other way round."""
         where = [p for p in s.passages if p.id in s.details.get("where", ()) and p.kind in ("intro", "tip")]
+        if regions:
+            named = {p.id: sum(any_phrase(normalise(p.text), REGIONS[r]) for r in regions if r in REGIONS)
+                     for p in where}
+            where.sort(key=lambda p: -named[p.id])  # stable: the article's order among equals
         intro = s.of_kind("intro")
-        found = (where + intro) if region else (intro + where)
+        found = (where + intro) if regions else (intro + where)
         return found[0] if found else None
 
     @staticmethod
