@@ -673,3 +673,11 @@ def test_a_region_list_quotes_the_where_sentence_that_names_the_regions_asked(bo
     quoted = {c.quote for c in reply.citations}
     assert lever and any(q.startswith(opening) for q in quoted), reply.answer
     assert opening in reply.answer
+
+
+def test_a_detail_asked_of_a_kind_of_motion_comes_from_the_method_the_article_introduces_it_with(bot):
+    reply = bot.ask("what part of your back does twisting crack?")
+    assert reply.intent == "detail" and reply.focus[:1] == ("standing-rotation",), reply.answer
+    assert reply.citations[0].quote.startswith("Rotation of the spine can crack most areas")
+    marked = bot.ask("how long do i hold it when im pushing on my back with my hand and leaning back")
+    assert marked.focus[:1] == ("hand-pressure-extension",), marked.answer

@@ -338,6 +338,15 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             target = (described,)
         elif not named and not followup:  # "why won't it crack again?": the method whose sentence gives that detail
             giving = [sid for sid in methods if kind in library.section(sid).details]
+            # ...asked of a kind of motion ("what part does twisting crack?"): the article's first method of that
+            # motion that gives it, where the article introduces the motion ("Rotation of the spine can crack…")
+            motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
+            # (not over a variant the question tells apart by its marks: "pushing on my back with my hand")
+            marked = bool(giving) and any_phrase(text, library.section(giving[0]).marks)
+            if len(motions) == 1 and not marked:
+                first = [s.id for s in library.sections if s.tags.motion in motions and kind in s.details
+                         and not s.professional_only]
+                giving = first[:1] + giving
             target = tuple(giving[:1]) or target
         also = tuple(k for k in detail_kinds_asked(text) if k != kind and not by_term(k))
         return Plan("detail", target, f, kind, followup=followup, also=also)
