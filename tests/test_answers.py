@@ -681,3 +681,9 @@ def test_a_detail_asked_of_a_kind_of_motion_comes_from_the_method_the_article_in
     assert reply.citations[0].quote.startswith("Rotation of the spine can crack most areas")
     marked = bot.ask("how long do i hold it when im pushing on my back with my hand and leaning back")
     assert marked.focus[:1] == ("hand-pressure-extension",), marked.answer
+
+
+def test_a_comparison_of_a_named_move_with_a_posture_it_lacks_weighs_the_move_of_that_posture(bot):
+    reply = bot.ask("if I want it to actually crack, is twisting in a chair better than just twisting standing up?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "standing-rotation"}, reply.answer
+    assert any(c.quote.startswith("Spinal joints need to go slightly beyond") for c in reply.citations)

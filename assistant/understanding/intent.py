@@ -176,7 +176,15 @@ def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], li
     if not fill:
         return tuple(pool)
     if len(pool) < 2 and f.positions:  # "twisting sat down or swinging my arms standing": the posture tells them apart
-        pool += [s for s in ranked if s not in pool and f.admits(library.section(s))][:1]
+        fits = [s for s in ranked if s not in pool and f.admits(library.section(s))]
+        if not fits and pool:
+            # "is twisting in a chair better than twisting standing up?": a posture the named move does not have
+            # (the chair is its equipment too, which no standing move has), a move of the same motion first
+            named = library.section(pool[0])
+            other = f.positions - set(named.tags.position)
+            fits = sorted((s for s in ranked if s not in pool and other & set(library.section(s).tags.position)),
+                          key=lambda s: library.section(s).tags.motion != named.tags.motion)
+        pool += fits[:1]
     if len(pool) < 2:
         pool += [s for s in focus if s not in pool]
     return tuple(pool)
