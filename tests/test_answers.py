@@ -687,3 +687,13 @@ def test_a_comparison_of_a_named_move_with_a_posture_it_lacks_weighs_the_move_of
     reply = bot.ask("if I want it to actually crack, is twisting in a chair better than just twisting standing up?")
     assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "standing-rotation"}, reply.answer
     assert any(c.quote.startswith("Spinal joints need to go slightly beyond") for c in reply.citations)
+
+
+@pytest.mark.parametrize("question, section", [
+    ("How does the standing extension with your hand pushing on your back work?", "hand-pressure-extension"),
+    ("when i lean back standing up how do i make it focus on the one tight spot instead of everywhere",
+     "hand-pressure-extension"),
+    ("how far do I push my head back in the standing extension?", "standing-extension"),
+])
+def test_a_named_move_told_apart_by_two_of_its_variants_marks_is_that_variant(bot, question, section):
+    assert bot.ask(question).focus[:1] == (section,)

@@ -220,6 +220,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(twins) == 1:
             named = (twins[0],)
             target = named
+    if len(named) == 1 and (variant := _variant_meant(text, library.section(named[0]), library)):
+        # "the standing extension with your hand pushing on your back": the move named, told apart as its variant
+        named = (variant,)
+        target = named
     asked_detail = detail_kind(question)
     if named and asks_focus_by_likeness(text, asked_detail, [library.section(s) for s in named],
                                         library.section(focus[0]) if focus else None):
@@ -386,6 +390,16 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "I do the kneeling one and the standing arch": the first is answered, both stay in play for what follows
         return Plan("howto", mentioned[:top_k], f)
     return Plan("howto", target, f, followup=followup)
+
+
+def _variant_meant(text: str, named: Section, library: Library) -> str | None:
+    """The one variant of the named move that the question tells apart by two or more of its marks said outside the
+    named move's own names ("standing extension with your hand pushing on your back"); one mark is not enough ("how
+    far do I push my head back in the standing extension?" is the move itself)."""
+    rest = without_names(text, named)
+    told = [s.id for s in library.sections if s.refines == named.id
+            and sum(any_phrase(rest, (mark,)) for mark in s.marks) >= 2]
+    return told[0] if len(told) == 1 else None
 
 
 def _mentioned(named: tuple[str, ...], described: str | None) -> tuple[str, ...]:
