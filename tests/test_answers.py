@@ -697,3 +697,12 @@ def test_a_comparison_of_a_named_move_with_a_posture_it_lacks_weighs_the_move_of
 ])
 def test_a_named_move_told_apart_by_two_of_its_variants_marks_is_that_variant(bot, question, section):
     assert bot.ask(question).focus[:1] == (section,)
+
+
+def test_why_a_named_move_helps_is_answered_with_the_articles_own_reason(bot):
+    reply = bot.ask("why does the chair twist crack so much better than just twisting standing up?")
+    assert reply.intent == "detail" and reply.focus[:1] == ("chair-rotation",), reply.answer
+    assert any(c.quote.startswith("Spinal joints need to go slightly beyond") for c in reply.citations)
+    # a reason asked of no method is not one method's to give
+    other = bot.ask("random q, how come chiropractors can do that big crack thing and we're told not to try it at home")
+    assert other.intent != "detail" or other.focus[:1] == ("professional-technique",), other.answer

@@ -26,6 +26,7 @@ class DetailKind:
     routes_decide: bool = False  # naming a method and asking this does not by itself keep a question in scope
     by_term: bool = False  # the sentence that gives it is found by the word asked about, not by the method
     common: frozenset[str] = frozenset()  # words too common to be the word asked about
+    of_named: bool = False  # asked only of a method named or in focus, never answered by the best-ranked one
 
     asked: re.Pattern = field(init=False, repr=False, compare=False)  # every pattern as one alternation
 
@@ -47,7 +48,7 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
         return tuple(DetailKind(name, tuple(re.compile(p) for p in raw["asks"]), str(raw["missing"]),
                                 tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()),
                                 bool(raw.get("routes_decide", False)), bool(raw.get("by_term", False)),
-                                frozenset(raw.get("common") or ()))
+                                frozenset(raw.get("common") or ()), bool(raw.get("of_named", False)))
                      for name, raw in (data.get("kinds") or {}).items())
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
@@ -101,6 +102,11 @@ def keeps_in_scope(kind: str | None, folder: str | None = None) -> bool:
 
 
 _WORD = re.compile(r"\b[a-z]{5,}\b(?!')")  # not the stem of a contraction ("doesn't")
+
+
+def of_named(kind: str | None, folder: str | None = None) -> bool:
+    found = _kind(kind, folder)
+    return bool(found and found.of_named)
 
 
 def by_term(kind: str | None, folder: str | None = None) -> bool:

@@ -10,7 +10,7 @@ from typing import Literal
 from ..knowledge.library import Library
 from ..records import Reply, Section
 from .conversation import last_focus
-from .details import by_term, detail_kinds_asked, giving_term
+from .details import by_term, detail_kinds_asked, giving_term, of_named
 from .details import detail_kind as read_detail_kind
 from .lexicon import (
     CRACKING,
@@ -225,6 +225,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         named = (variant,)
         target = named
     asked_detail = detail_kind(question)
+    if of_named(asked_detail) and not (named or followup) and not (f.any_filter and len(
+            [s for s in methods if f.admits(library.section(s)) and asked_detail in library.section(s).details]) == 1):
+        # "how come chiropractors can do that big crack?": a reason no one method gives; "why bother with a chair?"
+        # asks it of the one method a chair fits
+        asked_detail = None
     if named and asks_focus_by_likeness(text, asked_detail, [library.section(s) for s in named],
                                         library.section(focus[0]) if focus else None):
         named, followup, target = (), True, focus[:1]
