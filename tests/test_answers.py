@@ -706,3 +706,14 @@ def test_why_a_named_move_helps_is_answered_with_the_articles_own_reason(bot):
     # a reason asked of no method is not one method's to give
     other = bot.ask("random q, how come chiropractors can do that big crack thing and we're told not to try it at home")
     assert other.intent != "detail" or other.focus[:1] == ("professional-technique",), other.answer
+
+
+def test_whether_a_named_move_is_good_for_a_region_is_answered_with_where_it_acts(bot):
+    reply = bot.ask("slept on my mates couch, back's knotted. is the bed edge one good for the mid back?")
+    assert reply.intent == "detail" and reply.focus[:1] == ("bed-edge-extension",), reply.answer
+    assert any(c.quote == "This position is effective for cracking the mid back primarily." for c in reply.citations)
+
+
+def test_a_gentle_one_asked_for_gets_the_articles_opening_and_a_forward_bend(bot):
+    reply = bot.ask("just a tight lower back after a day of weeding. what's a gentle one?")
+    assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved"), reply.answer

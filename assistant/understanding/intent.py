@@ -74,7 +74,9 @@ _STRETCH_NOT_CRACK = re.compile(
 # A plain stretch asked for, no crack and no kind of motion named ("what's a gentle stretch for a stiff back?",
 # "good stretch for that?"): the article's answer is its opening (simple stretches relieve tension) and its stretches
 _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|basic|light|good|decent|nice|beginner|"
-                             r"starter|quick)( \w+)? stretch(es)?\b")
+                             r"starter|quick)( \w+)? stretch(es)?\b|"
+                             # "what's a gentle one?", "the gentlest thing to start with"
+                             r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b")
 _CRACK_WORDS = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
