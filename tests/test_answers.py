@@ -451,6 +451,8 @@ def answered_opening_with(reply, quote: str) -> bool:
     "should i go for the crack or just the stretch?",
     "i dont want anything to crack, i just want the tension gone",
     "how do I stretch my back without cracking it? the noise freaks me out",
+    "should I be going for stretching or for cracking?",
+    "is the point to actually get a crack or not? bit confused tbh",
 ])
 def test_whether_a_crack_is_needed_is_answered_by_the_articles_opening_then_its_forward_bends(bot, question):
     reply = bot.ask(question)

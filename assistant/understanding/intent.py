@@ -63,8 +63,9 @@ _MOVE_REQUEST = re.compile(r"(?<!\bhave a )\b(which|what|any|best|good)\b[^?.!]{
 # up", "the crack or just the stretch?"): the article's opening answers it, then its moves that bend forward.
 _STRETCH_NOT_CRACK = re.compile(
     r"\b(need|have|got) to (hear|get|feel) (a |the |it )?(crack|pop|click)|"
-    r"\b(crack|cracking|pop|popping)\b[^?.!]{0,25}\bor (just )?(a |the )?(stretch|stretching)\b|"
-    r"\b(stretch|stretching)\b[^?.!]{0,25}\bor (try to )?(get (it|a) )?(to )?(crack|pop)\b|"
+    r"\b(crack|cracking|pop|popping)\b[^?.!]{0,25}\bor\b[^?.!]{0,20}\b(stretch|stretching)\b|"
+    r"\b(stretch|stretching)\b[^?.!]{0,25}\bor\b[^?.!]{0,25}\b(crack|cracking|pop|popping)\b|"
+    r"\bpoint\b[^?.!]{0,30}\b(crack|pop)\w*\b[^?.!]{0,10}\bor not\b|"
     r"\b(do not|don't|dont|never) (really |actually |even )?(want|like|need)\b[^?.!]{0,20}\b(crack|cracking|pop|popping)|"
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
