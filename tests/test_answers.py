@@ -719,3 +719,10 @@ def test_whether_a_named_move_is_good_for_a_region_is_answered_with_where_it_act
 def test_a_gentle_one_asked_for_gets_the_articles_opening_and_a_forward_bend(bot):
     reply = bot.ask("just a tight lower back after a day of weeding. what's a gentle one?")
     assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved"), reply.answer
+
+
+def test_a_place_said_as_the_cause_of_the_stiffness_is_not_where_to_stretch(bot):
+    reply = bot.ask("lower back feels stiff after sitting at a desk all day. which ones are for the low back?")
+    assert reply.intent == "which" and len(reply.focus) > 2, reply.answer
+    at_desk = bot.ask("which ones can I do at my desk?")
+    assert at_desk.focus and all(s in ("chair-rotation", "seated-floor-rotation") for s in at_desk.focus[:1])

@@ -174,9 +174,15 @@ def _negated_either(text: str) -> str:
 _WORN_ON_FEET = re.compile(r"\b(wear|wearing|have|put|need) on my feet\b")
 
 
+# where the stiffness came from, not where to stretch it: "stiff from sitting at my desk 9 hours", "after a week in bed"
+_CAUSE = re.compile(r"\b(from|after)\b(?: [\w']+){0,5}? (?:my |the |a |an |our |his |her )?"
+                    r"(desk|chair|office|computer|laptop|sofa|couch|settee|car|bed)\b")
+
+
 def facets(question: str, sections: list[Section]) -> Facets:
-    text = _WORN_ON_FEET.sub(" ", normalise(question))
-    regions = {r for r, words in REGIONS.items() if any_phrase(text, words)}
+    said = _WORN_ON_FEET.sub(" ", normalise(question))
+    regions = {r for r, words in REGIONS.items() if any_phrase(said, words)}
+    text = _CAUSE.sub(" ", said)
     denied = _negated_either(text)
     avoid = without(denied, (POSITIONS, EQUIPMENT))
     if _without_pattern(SITTING).search(denied):
@@ -193,7 +199,7 @@ def facets(question: str, sections: list[Section]) -> Facets:
     elif any_phrase(text, WITH_PARTNER) or any_phrase(text, PEOPLE) and _TOGETHER.search(text):
         partner = True
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
-                  named_sections(text, sections), frozenset(avoid))
+                  named_sections(said, sections), frozenset(avoid))
 
 
 # Whose body a name speaks of does not change the move: "hug my knees", "hug your knees", "hug her knees" are one name.
