@@ -726,3 +726,11 @@ def test_a_place_said_as_the_cause_of_the_stiffness_is_not_where_to_stretch(bot)
     assert reply.intent == "which" and len(reply.focus) > 2, reply.answer
     at_desk = bot.ask("which ones can I do at my desk?")
     assert at_desk.focus and all(s in ("chair-rotation", "seated-floor-rotation") for s in at_desk.focus[:1])
+
+
+def test_a_risk_word_in_the_story_before_a_request_for_the_steps_does_not_make_it_a_safety_question(bot):
+    reply = bot.ask("Dropped a tin of beans on my foot yesterday, just a bruise, walking fine. "
+                    "Can you talk me through the standing twist?")
+    assert reply.intent == "howto" and reply.focus[:1] == ("standing-rotation",), reply.answer
+    asked = bot.ask("I bruise easily. Is the hug from the front safe for me?")
+    assert asked.intent == "safety", asked.answer

@@ -118,7 +118,7 @@ _WHAT_THE_ONE = re.compile(r"\b(what|which)('s| is| was) the (\w+ )?(stretch|mov
 
 
 # A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
-_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\bwalk me through\b|\bhow (exactly |actually )?"
+_HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\b(walk|talk) me (through|thru)\b|\bhow (exactly |actually )?"
                           r"(does|do) (it|that|this|you do it|you do that) (go|work)\b|\bshow me how\b|\bsteps\b")
 # asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
 _DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
@@ -332,7 +332,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
                     and asked_detail in detail_kinds_asked(questions_asked(text)))
     # "is the standing twist ok? how do I do it?": the steps, with every warning they carry, answer both
     how_and_safe = len(named) == 1 and bool(_DO_IT.search(text) or _HOW_ALONE.search(text))
-    if _SAFETY.search(_DENIED.sub(" ", text)) and not (asked_detail and _QUANTITY.search(text)) and not gives_it \
+    # a risk word in the story before a request for the steps is the story's ("dropped a tin on my foot, just a
+    # bruise. can you talk me through the standing twist?"); anywhere else it asks about the risk
+    asking = questions_asked(text)
+    story_risk = asking != text and not _SAFETY.search(asking) and (
+        _HOW_REQUEST.search(asking) is not None or detail_kind(asking) is not None)
+    if _SAFETY.search(_DENIED.sub(" ", text)) and not story_risk and not (asked_detail and _QUANTITY.search(text)) \
+            and not gives_it \
             and not how_and_safe:
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:
