@@ -734,3 +734,10 @@ def test_a_risk_word_in_the_story_before_a_request_for_the_steps_does_not_make_i
     assert reply.intent == "howto" and reply.focus[:1] == ("standing-rotation",), reply.answer
     asked = bot.ask("I bruise easily. Is the hug from the front safe for me?")
     assert asked.intent == "safety", asked.answer
+
+
+def test_a_request_for_steps_that_fits_a_move_and_its_unmarked_variant_gets_the_moves_steps(bot):
+    reply = bot.ask("how do i bend backwards standing up to get the bit between my shoulder blades to go?")
+    assert reply.focus[:1] == ("standing-extension",) and "How to do the Standing back extension" in reply.answer
+    listed = bot.ask("How do I stretch my mid back?")
+    assert "hand-pressure-extension" in listed.focus  # a list of options keeps the variant

@@ -398,6 +398,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "what are the twisting ones?": a motion asked for keeps the methods of that motion
         motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
         admitted = [sid for sid in admitted if library.section(sid).tags.motion in motions] or admitted
+        # a variant listed beside the move it refines, told apart by none of its marks, is that move's to answer
+        # ("how do I bend backwards standing up…": the plain standing arch, not also the one with hand pressure)
+        # (only where that leaves one move: a request for its steps; a list of options keeps both)
+        plain = [sid for sid in admitted if not (library.section(sid).refines in admitted
+                                                 and not any_phrase(text, library.section(sid).marks))]
+        if len(plain) == 1 and _HOW_REQUEST.search(text) and not which_move:
+            admitted = plain
         offered = [sid for sid in methods if not library.section(sid).professional_only]
         return Plan("which", tuple(admitted or offered[:top_k]), f, matched=bool(admitted))
     if not followup and len(mentioned := _mentioned(named, retrieval.described)) > 1:
