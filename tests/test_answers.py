@@ -102,8 +102,8 @@ def test_region_question_lists_matching_methods_each_with_where_it_acts_or_its_f
     for sid in methods:
         section = library.section(sid)
         where = [p.text for p in section.passages if p.id in section.details.get("where", ())]
-        lead = where[0] if where else section.steps[0].text
-        assert any(q.startswith(lead) for q in quotes(reply)), sid
+        leads = where or [section.steps[0].text]  # of several, the one naming the region asked (tested below)
+        assert any(q.startswith(lead) for q in quotes(reply) for lead in leads), sid
 
 
 def test_which_move_by_position_respects_the_position(bot, library):
@@ -625,7 +625,7 @@ def test_a_move_described_by_what_the_arms_do_then_asked_how_its_done_gets_its_s
 def test_a_joint_the_article_names_for_the_move_asked_about_is_not_another_joint(bot):
     reply = bot.ask("my hip clicked loudly when I did the knee lever stretch, no pain at all, is that expected?")
     assert reply.status == "answered" and reply.focus[:1] == ("lying-knee-lever",), reply.answer
-    assert "hip joints" in reply.citations[0].quote
+    assert any("hip joints" in c.quote for c in reply.citations[:2])
     assert bot.ask("my knee clicks when I squat, how do I crack my knee?").status == "out_of_scope"
 
 
