@@ -741,3 +741,9 @@ def test_a_request_for_steps_that_fits_a_move_and_its_unmarked_variant_gets_the_
     assert reply.focus[:1] == ("standing-extension",) and "How to do the Standing back extension" in reply.answer
     listed = bot.ask("How do I stretch my mid back?")
     assert "hand-pressure-extension" in listed.focus  # a list of options keeps the variant
+
+
+def test_a_move_weighed_against_the_other_moves_of_its_kind_gets_the_articles_comparison(bot):
+    reply = bot.ask("is the chair twist better than the other twists?")
+    assert reply.intent == "compare" and reply.focus[:1] == ("chair-rotation",), reply.answer
+    assert any(c.quote.startswith("Spinal joints need to go slightly beyond") for c in reply.citations)

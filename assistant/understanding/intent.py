@@ -89,6 +89,7 @@ _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 # two moves weighed by name or kind ("kneeling child's pose or standing back arch?"): a comparison, not this
 _COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roller|chair|bed)\b[^?.!]{0,40}\bor\b")
+_OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the other)\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
@@ -176,6 +177,15 @@ def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], li
             of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool
                          and not library.section(s).professional_only]
             pool += of_motion if _BOTH.search(text) or _WHICH_LESS.search(text) else of_motion[:1]
+    if len(pool) == 1 and _OTHERS.search(text):
+        # "is the chair better than the other twists?": the others of its own motion, the one the article compares
+        # it with first
+        own = library.section(pool[0])
+        if any_phrase(text, MOTIONS.get(own.tags.motion, ())):
+            others = [s for s in ranked if s != own.id and library.section(s).tags.motion == own.tags.motion
+                      and not library.section(s).professional_only]
+            others.sort(key=lambda s: not library.comparisons_of(own, library.section(s)))
+            pool += others[:1]
     if not fill:
         return tuple(pool)
     if len(pool) < 2 and f.positions:  # "twisting sat down or swinging my arms standing": the posture tells them apart
