@@ -157,3 +157,9 @@ def test_where_the_helpers_hands_go_after_the_partner_moves_are_listed_asks_whic
     first, second = bot.conversation(["which moves need another person?", "where does my partner put their hands?"])
     assert set(first.focus) == {"hug-from-front", "hug-from-behind"}
     assert second.status == "clarify" and set(second.focus) == {"hug-from-front", "hug-from-behind"}
+
+
+def test_without_the_thing_said_as_havent_got_it_is_another_move_of_the_same_kind(bot):
+    first = bot.ask("how do i do the chair twist")
+    reply = bot.ask("what if i havent got a chair, can i do it on the floor instead", [first])
+    assert reply.focus[:1] == ("seated-floor-rotation",), reply.answer

@@ -137,7 +137,8 @@ class Facets:
 
 
 # "without a chair", "no bed", "instead of the floor": a thing to do without, not one asked for
-WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own", "haven't got", "have no",
+WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own", "haven't got", "havent got",
+           "have not got", "havnt got", "aint got", "ain't got", "have no",
            "instead of", "not using", "other than", "not on", "not in", "not with", "rather than", "no access to",
            # what the asker cannot do: "can't kneel", "I can't get down on the floor"
            "can not", "can't", "cant", "cannot", "unable to", "not able to", "can't get down on", "cant get down on",
