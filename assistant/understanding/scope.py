@@ -17,7 +17,17 @@ from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
 from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to
-from .lexicon import CRACKING, REGIONS, SPINE, any_phrase, asking_part, named_sections, normalise, without_any_names
+from .lexicon import (
+    CRACKING,
+    REGIONS,
+    SPINE,
+    any_phrase,
+    asking_part,
+    named_sections,
+    normalise,
+    questions_asked,
+    without_any_names,
+)
 from .retrieval import Retrieval
 from .router import Router
 
@@ -39,6 +49,7 @@ class ScopeKind:
     topic: bool  # a subject: refused only when the asking sentence names none of the article's methods
     should_match: tuple[str, ...] = ()
     should_not_match: tuple[str, ...] = ()
+    anywhere: bool = False  # an ask read in the whole message (a changed instruction), not only where it asks
 
     def asked(self, text: str) -> re.Match | None:
         return next((m for rx in self.patterns if (m := rx.search(text))), None)
@@ -56,7 +67,8 @@ def scope_kinds(folder: str | None = None) -> tuple[ScopeKind, ...]:
     try:
         data = safe_load(path.read_text(encoding="utf-8")) or {}
         return tuple(ScopeKind(reason, tuple(re.compile(p) for p in raw["patterns"]), group == "topics",
-                               tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()))
+                               tuple(raw.get("should_match") or ()), tuple(raw.get("should_not_match") or ()),
+                               bool(raw.get("anywhere", False)))
                      for group in ("asks", "topics") for reason, raw in (data.get(group) or {}).items())
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as exc:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
@@ -93,8 +105,9 @@ def about_other_body_part(text: str) -> bool:
 def out_of_scope_reason(question: str) -> tuple[str, str] | None:
     """(reason, matched text) when the question asks for something the article never gives."""
     text = normalise(question)
+    asking = questions_asked(text)  # "…that's it for meds. How long do I hold the bed edge one?" asks no medicine
     for kind in scope_kinds():
-        if not kind.topic and (m := kind.asked(text)):
+        if not kind.topic and (m := kind.asked(text if kind.anywhere else asking)):
             return kind.reason, m.group(0)
     return None
 
