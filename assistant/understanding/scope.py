@@ -116,10 +116,17 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
     """The subject the article never covers that the question is on (posture, pilates…), unless the sentence
     that asks names one of the article's methods."""
     text = normalise(question)
-    found = next((k.reason for k in scope_kinds() if k.topic and k.asked(text)), None)
-    if found is None or named_sections(_APART_FROM.sub(" ", asking_part(text)), list(sections)):
+    found = next(((k.reason, m) for k in scope_kinds() if k.topic and (m := k.asked(text))), None)
+    if found is None:
         return None
-    return found
+    # "the bed one works your abs too, what other ab exercises should I do?": asked beyond the method it names
+    beyond = _OTHER_THAN_IT.search(text[max(0, found[1].start() - 12):found[1].start()])
+    if not beyond and named_sections(_APART_FROM.sub(" ", asking_part(text)), list(sections)):
+        return None
+    return found[0]
+
+
+_OTHER_THAN_IT = re.compile(r"\b(other|more|different|else)\s*$")
 
 
 # "apart from child's pose, what other yoga poses…": the method set aside is not the one asked about
