@@ -163,3 +163,19 @@ def test_without_the_thing_said_as_havent_got_it_is_another_move_of_the_same_kin
     first = bot.ask("how do i do the chair twist")
     reply = bot.ask("what if i havent got a chair, can i do it on the floor instead", [first])
     assert reply.focus[:1] == ("seated-floor-rotation",), reply.answer
+
+
+@pytest.mark.parametrize("pick, n", [("3", 3), ("number 2", 2), ("the second one", 2), ("1.", 1)])
+def test_a_number_after_a_list_picks_that_item(bot, pick, n):
+    listed = bot.ask("my lower back is stiff")
+    assert listed.intent == "which" and len(listed.focus) >= 3
+    reply = bot.ask(pick, [listed])
+    assert reply.intent == "howto" and reply.focus[:1] == (listed.focus[n - 1],), reply.answer
+
+
+def test_a_number_after_a_clarifying_reply_answers_the_detail_asked_of_that_item(bot):
+    listed = bot.ask("what can i do lying on the floor")
+    clarify = bot.ask("how long do i hold it", [listed])
+    assert clarify.status == "clarify"
+    reply = bot.ask("2", [listed, clarify])
+    assert reply.intent == "detail" and reply.focus[:1] == (clarify.focus[1],), reply.answer

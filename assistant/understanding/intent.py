@@ -219,6 +219,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     f = retrieval.facets  # read from the same question by the retriever
     named = f.named
     focus, last_intent = last_focus(history)
+    # "3" after a numbered list of methods (or the options of a clarifying reply): that item
+    if not named and focus and last_intent in ("which", "clarify") and (picked := _picked(text, len(focus))):
+        kind = detail_kind(history[-1].question) if last_intent == "clarify" and history else None
+        return Plan("detail" if kind else "howto", (focus[picked - 1],), f, kind, followup=True)
     followup = is_followup(question, named, f, focus)
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
@@ -421,6 +425,20 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "I do the kneeling one and the standing arch": the first is answered, both stay in play for what follows
         return Plan("howto", mentioned[:top_k], f)
     return Plan("howto", target, f, followup=followup)
+
+
+_PICK = re.compile(r"^\s*(?:(?:no\.?|number|num|option|item|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?: one)?\s*[.)!?]*\s*(?:pls|please)?\s*$|"
+                   r"^\s*(?:the )?(first|second|third|fourth|fifth|sixth|seventh)(?: one)?\s*[.!?]*\s*(?:pls|please)?\s*$")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
+
+
+def _picked(text: str, count: int) -> int | None:
+    """The item a bare number or ordinal picks from a list of `count` ("3", "number 2", "the second one")."""
+    m = _PICK.match(text)
+    if m is None:
+        return None
+    n = int(m.group(1)) if m.group(1) else _ORDINALS[m.group(2)]
+    return n if 1 <= n <= count else None
 
 
 def _variant_meant(text: str, named: Section, library: Library) -> str | None:
