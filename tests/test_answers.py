@@ -762,3 +762,14 @@ def test_a_topic_asked_beyond_the_method_named_is_out_of_scope(bot):
     beyond = bot.ask("apparently the bed one works your abs too, what other ab exercises should i be doing")
     assert beyond.status == "out_of_scope", beyond.answer
     assert bot.ask("i do pilates on mondays, how long should i hold the child's pose?").status == "answered"
+
+
+@pytest.mark.parametrize("question", [
+    "i'm 35 and i pulled my back lifting weights at the gym, nothing crazy. what helps",
+    "my back hurts after lifting my 70 year old mom out of bed, shes fine, i'm 40",
+])
+def test_what_helps_or_a_back_described_with_no_ask_gets_the_plain_stretch_not_a_move_picked_by_a_story_word(
+        bot, question):
+    reply = bot.ask(question)
+    assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved"), reply.answer
+    assert not {"hug-from-behind", "bed-edge-extension"} & set(reply.focus[:1])

@@ -78,6 +78,13 @@ _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|b
                              r"starter|quick)( \w+)? stretch(es)?\b|"
                              # "what's a gentle one?", "the gentlest thing to start with"
                              r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b")
+# a message that asks nothing ("my back hurts after lifting my mum out of bed"): a back described, help wanted
+_ASKS_ANYTHING = re.compile(r"\?|\b(how|what|which|why|when|where|whats|hows)\b|"
+                            r"(^|[.!;,—–-]\s*)(who|can|could|should|would|will|is|are|do|does|did|any|anything)\b|"
+                            r"\b(tell|show|give|teach|walk|talk) me\b|\b(help|recommend|suggest|explain|want|need|"
+                            r"looking for|steps)\b")
+_WHAT_HELPS = re.compile(r"\bwhat (helps|would help|will help|can help|might help|could help|do you recommend)\b|"
+                         r"\bwhat (should|can|could) i do( for it| about it)?\s*[?.!]*$")
 _CRACK_WORDS = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
 _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different one|different way|alternative|"
                       r"something else|anything else)\b")
@@ -273,7 +280,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         asked_detail = None  # no sentence of the article defines it: read as any other question
 
     other_move = retrieval.described and library.section(retrieval.described).tags.motion != "flexion"
-    just_a_stretch = (bool(_JUST_A_STRETCH.search(text)) and not _CRACK_WORDS.search(text) and not f.equipment
+    # ...and "what helps?" for a back with nothing else asked ("pulled my back lifting weights, what helps"): not the
+    # best-ranked move by a word of the story (lifting: the hug where someone lifts you)
+    helps = (bool(_WHAT_HELPS.search(asking_part(text))) or not _ASKS_ANYTHING.search(text)) \
+        and not f.any_filter and not named
+    just_a_stretch = ((bool(_JUST_A_STRETCH.search(text)) or helps) and not _CRACK_WORDS.search(text)
+                      and not f.equipment
                       and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
     crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
     # ...a follow-up too when it asks which move ("which of the stretches won't make it crack?" after a list)

@@ -177,7 +177,8 @@ _WORN_ON_FEET = re.compile(r"\b(wear|wearing|have|put|need) on my feet\b")
 
 # where the stiffness came from, not where to stretch it: "stiff from sitting at my desk 9 hours", "after a week in bed"
 _CAUSE = re.compile(r"\b(from|after)\b(?: [\w']+){0,5}? (?:my |the |a |an |our |his |her )?"
-                    r"(desk|chair|office|computer|laptop|sofa|couch|settee|car|bed)\b")
+                    r"(desk|chair|office|computer|laptop|sofa|couch|settee|car|bed)\b|"
+                    r"\b(out of|into|in and out of) (?:my |the |her |his |their )?(bed|car|chair)\b")
 
 
 def facets(question: str, sections: list[Section]) -> Facets:
