@@ -463,6 +463,7 @@ def test_whether_a_crack_is_needed_is_answered_by_the_articles_opening_then_its_
 @pytest.mark.parametrize("question", [
     "just stiff from a desk job, what's a simple stretch to start with?",
     "lower back feels tight after a long drive. good stretch for that?",
+    "whats the safest stretch",
 ])
 def test_a_plain_stretch_asked_for_gets_the_articles_opening_and_one_forward_bend_with_its_steps(bot, question):
     reply = bot.ask(question)

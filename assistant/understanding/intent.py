@@ -77,7 +77,10 @@ _STRETCH_NOT_CRACK = re.compile(
 _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|basic|light|good|decent|nice|beginner|"
                              r"starter|quick)( \w+)? stretch(es)?\b|"
                              # "what's a gentle one?", "the gentlest thing to start with"
-                             r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b")
+                             r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b|"
+                             # "what's the safest stretch?": the article's gentlest, not its warnings alone
+                             r"\b(safest|least risky|lowest risk|lowest-risk) (\w+ )?(stretch(es)?|one|move|moves|thing|"
+                             r"option|exercise)\b")
 # a message that asks nothing ("my back hurts after lifting my mum out of bed"): a back described, help wanted
 _ASKS_ANYTHING = re.compile(r"\?|\b(how|what|which|why|when|where|whats|hows)\b|"
                             r"(^|[.!;,—–-]\s*)(who|can|could|should|would|will|is|are|do|does|did|any|anything)\b|"
