@@ -287,9 +287,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # best-ranked move by a word of the story (lifting: the hug where someone lifts you)
     helps = (bool(_WHAT_HELPS.search(asking_part(text))) or not _ASKS_ANYTHING.search(text)) \
         and not f.any_filter and not named
+    motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}  # the kinds of motion it names
     just_a_stretch = ((bool(_JUST_A_STRETCH.search(text)) or helps) and not _CRACK_WORDS.search(text)
-                      and not f.equipment
-                      and not any(any_phrase(text, words) for m, words in MOTIONS.items() if m != "flexion"))
+                      and not f.equipment and not motions - {"flexion"})
     crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
     # ...a follow-up too when it asks which move ("which of the stretches won't make it crack?" after a list)
     # ...a lay description lifting a twist or an arch does not outweigh a stretch asked for without the crack ("how do
@@ -395,7 +395,6 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             giving = [sid for sid in methods if kind in library.section(sid).details]
             # ...asked of a kind of motion ("what part does twisting crack?"): the article's first method of that
             # motion that gives it, where the article introduces the motion ("Rotation of the spine can crack…")
-            motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
             # (not over a variant the question tells apart by its marks: "pushing on my back with my hand")
             marked = bool(giving) and any_phrase(text, library.section(giving[0]).marks)
             if len(motions) == 1 and not marked:
@@ -425,7 +424,6 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if f.regions:  # methods whose main region (listed first in the sidecar) was asked for come first
             admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
         # "what are the twisting ones?": a motion asked for keeps the methods of that motion
-        motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
         admitted = [sid for sid in admitted if library.section(sid).tags.motion in motions] or admitted
         # a variant listed beside the move it refines, told apart by none of its marks, is that move's to answer
         # ("how do I bend backwards standing up…": the plain standing arch, not also the one with hand pressure)

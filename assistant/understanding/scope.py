@@ -178,16 +178,14 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     said = normalise(text)
     kind = detail_kind(said)
     named = {h.section.id: h.section for h in retrieval.sections if h.section.id in retrieval.facets.named}
-    about_a_detail = keeps_in_scope(kind) and any(kind in s.details for s in named.values())
-    # ...and so does one pointing back at the move in focus ("is this what an osteopath does to you?" after the knee
-    # lever), whatever professionals it names as the likeness
     focus = last_focus(history)[0]
     # ...or asks it of the method in focus ("how do I use a foam roller" then "where do I buy one": the article says
     # where, so no topic of its own refuses it)
     gives_it = kind is not None and (any(kind in s.details for s in named.values()) or (
         library is not None and bool(focus) and not named and kind in library.section(focus[0]).details))
-    about_a_detail = about_a_detail or (keeps_in_scope(kind) and gives_it)
-    about_a_detail = about_a_detail or (keeps_in_scope(kind) and asks_focus_by_likeness(
+    # ...and so does one pointing back at the move in focus ("is this what an osteopath does to you?" after the knee
+    # lever), whatever professionals it names as the likeness
+    about_a_detail = keeps_in_scope(kind) and (gives_it or asks_focus_by_likeness(
         said, kind, list(named.values()), library.section(focus[0]) if library is not None and focus else None))
     # two of the article's methods named ("I do the kneeling yoga one and the standing lean back") is its ground
     # however near a yoga-class question it sounds
