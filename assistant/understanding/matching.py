@@ -92,6 +92,7 @@ class Prefiltered:
     The matches are spaCy's own: each small matcher is a spaCy Matcher over the same patterns, quickened."""
 
     def __init__(self, whole) -> None:
+        from spacy.attrs import LEMMA
         from spacy.matcher import Matcher
 
         self.whole = whole  # the matcher with every pattern: what the tests validate and compare against
@@ -121,12 +122,11 @@ class Prefiltered:
                 for word in words:
                     self._by_word.setdefault(vocab.strings.add(word), []).append((n, m))
         self._always = [a for a, required in self._required if not required]
+        self._lemma = LEMMA  # the attribute id each question's lemmas are read by
 
     def __call__(self, doc) -> list[tuple[int, int, int]]:
-        from spacy.attrs import LEMMA
-
         met: dict[int, set[int]] = {}
-        for lemma in set(doc.to_array(LEMMA).tolist()):
+        for lemma in set(doc.to_array(self._lemma).tolist()):
             for n, m in self._by_word.get(lemma, ()):
                 met.setdefault(n, set()).add(m)
         anchors = dict.fromkeys(self._always)
