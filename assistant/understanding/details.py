@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +62,7 @@ _DESCRIBED = re.compile(r"\bthe (\w+ )?(one|stretch|move|exercise|position|pose|
                         r"(where|in which|when|that) [^?.!—–]*")
 
 
+@lru_cache(maxsize=1024)  # scope and plan each ask it of the same text; ~0.15 ms a time over 33 kinds
 def detail_kind(text: str, folder: str | None = None) -> str | None:
     """The first detail kind the (lower-cased) question's asking sentence asks for, else the first the whole
     question asks for: "…do yoga once a week. … where do my bum and feet go?" asks where, not how often."""
