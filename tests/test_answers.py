@@ -774,3 +774,10 @@ def test_what_helps_or_a_back_described_with_no_ask_gets_the_plain_stretch_not_a
     reply = bot.ask(question)
     assert reply.citations[0].quote.startswith("Muscle tension in your back is often relieved"), reply.answer
     assert not {"hug-from-behind", "bed-edge-extension"} & set(reply.focus[:1])
+
+
+def test_a_move_asked_for_two_regions_together_is_the_one_that_covers_both_with_its_steps(bot):
+    reply = bot.ask("no shooting pains, just a tight low back and hips after a long drive. "
+                    "what's good for hips and low back together?")
+    assert reply.focus == ("lying-knee-lever",), reply.answer
+    assert any("create rotation in your lower back and hips" in c.quote for c in reply.citations)

@@ -160,3 +160,27 @@ def test_a_variant_comes_first_only_when_the_question_says_what_sets_it_apart(bo
     found = bot._chain.search.search(question)
     assert found.sections[0].section.id == first
     assert found.described in (None, first)
+
+
+@pytest.mark.parametrize("question, together", [
+    ("what's good for hips and low back together?", True),
+    ("my hips and low back are stiff, which move gets both?", True),
+    ("which ones are good for the hips and lower back?", False),  # either will do: every method of either region
+    ("what helps my mid back and low back at the same time?", True),
+])
+def test_two_regions_wanted_together_admit_only_a_method_that_covers_both(question, together, library):
+    f = facets(question, library.sections)
+    assert f.all_regions is together
+    methods = [s for s in library.sections if not s.professional_only]
+    admitted = {s.id for s in methods if f.admits(s)}
+    covering = {s.id for s in methods if f.regions <= set(s.tags.region)}
+    either = {s.id for s in methods if f.regions & set(s.tags.region)}
+    assert len(f.regions) == 2 and covering < either
+    assert admitted == (covering if together else either)
+
+
+def test_the_whole_spine_is_a_region_of_its_own_that_the_foam_roller_covers(library):
+    f = facets("is there one that does my whole spine top to bottom?", library.sections)
+    assert f.regions == {"whole"}
+    assert [s.id for s in library.sections if f.admits(s) and not s.professional_only] == ["foam-roller"]
+    assert facets("my whole back is stiff, what can I do?", library.sections).regions == frozenset()

@@ -18,10 +18,15 @@ REGIONS: dict[str, tuple[str, ...]] = {
                "bottom of my spine", "bottom of the spine", "base of the spine", "just above my bum",
                "above my bum", "above my butt"),
     "sacroiliac": ("sacroiliac", "si joint", "si joints", "hip", "hips", "pelvis", "tailbone"),
+    # the spine end to end: the article's foam roller "so that your entire spine is massaged"
+    # (not "my whole back", which is often just how much of it is stiff, or one of the options asked about)
+    "whole": ("whole spine", "entire spine", "full spine", "whole length of my spine", "top to bottom",
+              "all of my spine", "whole of my spine"),
 }
 # What a region is called in the article, added to a query so both retrievers see the article's words.
 REGION_EXPANSION = {"thoracic": "thoracic mid back between the shoulder blades",
-                    "lumbar": "lumbar low back lower back", "sacroiliac": "sacroiliac hips low back"}
+                    "lumbar": "lumbar low back lower back", "sacroiliac": "sacroiliac hips low back",
+                    "whole": "entire spine"}
 
 POSITIONS: dict[str, tuple[str, ...]] = {
     "lying on back": ("lying down", "lie down", "lying on my back", "lie on my back", "lay on my back",
@@ -112,6 +117,7 @@ class Facets:
     partner: bool | None = None
     named: tuple[str, ...] = field(default=())  # section ids whose title or alias the question uses
     without: frozenset[str] = frozenset()  # equipment or positions asked to do without ("and without a chair?")
+    all_regions: bool = False  # the regions are wanted together ("hips and low back together"), not any of them
 
     @property
     def any_filter(self) -> bool:
@@ -122,7 +128,8 @@ class Facets:
         tags = section.tags
         if self.without & (set(tags.equipment) | set(tags.position)):
             return False
-        if self.regions and not self.regions & set(tags.region):
+        if self.regions and not (self.regions <= set(tags.region) if self.all_regions
+                                 else self.regions & set(tags.region)):
             return False
         if self.positions and not self.positions & set(tags.position):
             return False
@@ -200,8 +207,15 @@ def facets(question: str, sections: list[Section]) -> Facets:
         partner = False
     elif any_phrase(text, WITH_PARTNER) or any_phrase(text, PEOPLE) and _TOGETHER.search(text):
         partner = True
+    # two regions wanted by one move ("what's good for hips and low back together?"), where a method covers both
+    together = len(regions) > 1 and bool(_BOTH.search(said)) and any(
+        regions <= set(s.tags.region) for s in sections if not s.professional_only)
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
-                  named_sections(said, sections), frozenset(avoid))
+                  named_sections(said, sections), frozenset(avoid), together)
+
+
+_BOTH = re.compile(r"\b(together|at the same time|at once|in one go|(does|do|gets?|hits?|works?|covers?|targets?|for) "
+                   r"both|both (of them|at once|together|areas|parts|spots|places|regions|bits))\b")
 
 
 # Whose body a name speaks of does not change the move: "hug my knees", "hug your knees", "hug her knees" are one name.
