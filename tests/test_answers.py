@@ -781,3 +781,16 @@ def test_a_move_asked_for_two_regions_together_is_the_one_that_covers_both_with_
                     "what's good for hips and low back together?")
     assert reply.focus == ("lying-knee-lever",), reply.answer
     assert any("create rotation in your lower back and hips" in c.quote for c in reply.citations)
+
+
+@pytest.mark.parametrize("question", ["chair twist or floor twist if I actually want it to crack?",
+                                      "if I actually want to hear a crack, chair twist or floor twist?"])
+def test_two_named_moves_set_against_each_other_for_an_aim_are_a_comparison(bot, question):
+    reply = bot.ask(question)
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "seated-floor-rotation"}
+    assert any(c.quote.startswith("Spinal joints need to go slightly beyond") for c in reply.citations), reply.answer
+
+
+def test_two_named_moves_asked_for_without_an_aim_are_not_a_comparison(bot):
+    reply = bot.ask("how do I do the chair twist or the floor twist?")
+    assert reply.intent != "compare", reply.answer

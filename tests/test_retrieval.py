@@ -56,6 +56,8 @@ def test_a_person_named_is_a_partner_only_when_they_do_the_move_with_the_asker(q
      {"chair", "sitting on the floor", "lying on back", "kneeling"}, {"standing"}),
     ("I can't kneel, what else is there?", {"kneeling"}, set()),
     ("bad knees, I can't get down on the floor", {"lying on back", "kneeling", "sitting on the floor"}, set()),
+    ("is there a quick move I can do without getting on the floor?",
+     {"lying on back", "kneeling", "sitting on the floor"}, set()),
     ("if no one is around, can I do it sitting or standing?", set(), {"chair", "sitting on the floor", "standing"}),
 ])
 def test_a_position_the_asker_cannot_take_is_one_to_do_without(question, avoided, wanted, library):

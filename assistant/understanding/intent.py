@@ -99,6 +99,9 @@ _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 # two moves weighed by name or kind ("kneeling child's pose or standing back arch?"): a comparison, not this
 _COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roller|chair|bed)\b[^?.!]{0,40}\bor\b")
+# two named methods set against each other for an aim ("chair twist or floor twist if I actually want it to crack?")
+_FOR_AN_AIM = re.compile(r"\b(if|when) (i|you|we) (actually |really |just |only )?(want|need)\b|"
+                         r"\b(for|to get|to hear|to feel) (a |the )?(crack|pop|stretch)\w*")
 _OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the other)\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -328,7 +331,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
 
-    if _COMPARE.search(text):
+    if _COMPARE.search(text) or len(named) > 1 and re.search(r"\bor\b", text) and _FOR_AN_AIM.search(text):
         # "is the knee hug better first thing or before bed?" asks a detail of the one method it names: neither a
         # posture nor the method in focus makes a second party to it; a motion it names does ("does leaning back
         # stretch the muscles as much as the knee hug?")

@@ -152,7 +152,9 @@ WITHOUT = ("without", "no", "don't have", "do not have", "dont have", "don't own
            "can't get on", "cant get on")
 # The floor named as a place not to be: every move done down on it ("can't sit down or lie on the floor")
 FLOOR = ("floor", "ground")
-_ON_THE_FLOOR = FLOOR + tuple(f"{v} on the {f}" for v in ("lie", "lay", "sit", "kneel", "get down") for f in FLOOR)
+_ON_THE_FLOOR = FLOOR + tuple(f"{v} on the {f}" for f in FLOOR for v in (
+    "lie", "lying", "lay", "laying", "sit", "sitting", "kneel", "kneeling", "get down", "getting down", "go down",
+    "going down", "get", "getting", "go", "going"))  # "without getting on the floor"
 FLOOR_POSITIONS = frozenset({"lying on back", "kneeling", "sitting on the floor"})
 
 
