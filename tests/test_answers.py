@@ -794,3 +794,9 @@ def test_two_named_moves_set_against_each_other_for_an_aim_are_a_comparison(bot,
 def test_two_named_moves_asked_for_without_an_aim_are_not_a_comparison(bot):
     reply = bot.ask("how do I do the chair twist or the floor twist?")
     assert reply.intent != "compare", reply.answer
+
+
+def test_a_comparison_does_not_quote_its_comparative_sentences_again_under_each_methods_risks(bot):
+    reply = bot.ask("chair twist or floor twist if I actually want it to crack?")
+    lines = [line for line in reply.answer.splitlines() if line.startswith("Spinal joints need to go slightly beyond")]
+    assert len(lines) == 1, reply.answer

@@ -246,16 +246,18 @@ class Composer:
         names = content_words(" ".join([s.title, *s.aliases, *(() if named else s.describes), _SAFETY_ASKING]))
         return found if (content_words(asking) & content_words(found.text)) - names else None
 
-    def _safety(self, d: Draft, s: Section, header: bool = False, asked: Passage | None = None) -> None:
+    def _safety(self, d: Draft, s: Section, header: bool = False, asked: Passage | None = None,
+                quoted: tuple[Passage, ...] = ()) -> None:
         """The method's risk in the article's words: its first warning leads (else its sentence on risk, else what
         it is), then the plain line on how risky the article makes it, then the rest. All its warnings are shown.
         `header` names the method first (a comparison, which has several). A tip the question is about (`asked`)
-        opens the reply, before the risk."""
+        opens the reply, before the risk. Sentences the reply has `quoted` already are not said again."""
         if asked is not None and not header:
             self._lead(d, [asked])
         about = [p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)]
         if not about and not s.warnings:  # nothing on risk: say which move this is, in the article's words
             about = s.of_kind("intro")
+        about = [p for p in about if p not in quoted]
         lead = (s.warnings or about)[:1]
         if header:
             d.add(self.p.render("safety_intro", title=s.title))
@@ -287,7 +289,7 @@ class Composer:
             d.add(self.p.render("compare_not_said", titles=titles))
         for s in sections:
             d.add()
-            self._safety(d, s, header=True)
+            self._safety(d, s, header=True, quoted=tuple(said))
 
     def _compare_detail(self, d: Draft, sections: list[Section], kind: str) -> None:
         """One detail asked of several methods ("how long do you hold X vs Y?"): each method's tagged sentences, or
