@@ -106,3 +106,26 @@ def test_a_misspelled_variant_is_checked_for_red_flags_too():
 ])
 def test_other_body_parts_are_recognised_only_as_the_thing_to_treat(question, other):
     assert about_other_body_part(question) is other
+
+
+def test_every_red_flag_the_lexicon_can_find_has_its_own_reason_line():
+    from assistant.prompts import Prompts
+    from assistant.settings import Settings
+    from assistant.understanding.triage import default_triager
+
+    lexicon = default_triager().lexicon
+    prompts = Prompts.load(Settings().prompts_dir)
+    ids = [c.id for c in lexicon.concepts.values() if c.group is not None]
+    ids += ["+".join(combo.when) for combo in lexicon.combinations]
+    assert ids and [i for i in ids if not prompts.has(f"reason_{i}")] == []
+
+
+@pytest.mark.parametrize("question, named", [
+    ("I've been on prednisolone for years, can I do the chair twist?", "long-term steroid use"),
+    ("my bum's gone numb since yesterday, which stretch?", "numbness around the groin, buttocks or inner thighs"),
+    ("i cracked my back doing the chair twist and now it hurts way more than before, sharp pain. what now?",
+     "pain that got sharply worse after a stretch or crack"),
+])
+def test_a_referral_names_the_sign_that_was_found_not_its_whole_group(bot, question, named):
+    reply = bot.ask(question)
+    assert reply.status == "referral" and f"({named})" in reply.answer, reply.answer

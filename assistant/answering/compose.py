@@ -99,13 +99,18 @@ class Composer:
 
     # -- replies that give no moves --------------------------------------------------------------
     def referral(self, triage: Triage) -> str:
-        reason = self.p.render(f"reason_{triage.group}")
-        return self.p.render("referral_emergency" if triage.emergency else "referral", reason=reason)
+        return self.p.render("referral_emergency" if triage.emergency else "referral", reason=self._reason(triage))
 
     def held_referral(self, triage: Triage) -> str:
         """A later request for a move, in a conversation that was referred: a reminder of why, no move."""
-        reason = self.p.render(f"reason_{triage.group}")
+        reason = self._reason(triage)
         return self.p.render("referral_held_emergency" if triage.emergency else "referral_held", reason=reason)
+
+    def _reason(self, triage: Triage) -> str:
+        """What the referral names: the sign the lexicon found (`reason_<concept>`), else its whole group's signs
+        (a sign the semantic net found, or a referral held from an earlier turn)."""
+        concept = f"reason_{triage.concept}"
+        return self.p.render(concept if triage.concept and self.p.has(concept) else f"reason_{triage.group}")
 
     def social(self, route: str) -> str:
         """A short reply to a greeting, thanks, goodbye or "who are you?"; it leaves the conversation's focus alone."""

@@ -361,6 +361,10 @@ class ClinicalReader:
                     # matching the same words would share one `target_rule`
                     findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
                                             source[span.end_char - 1] + 1))
+            # words the lexicon knows only look like a sign, where no concept matched them either ("osteoarthritis in
+            # my hands"): the net does not judge them as one
+            plain += [(source[h.start_char], source[h.end_char - 1] + 1) for h in hidden
+                      if not any(a >= source[h.start_char] and b <= source[h.end_char - 1] + 1 for a, b in plain)]
             clauses = self._clauses(doc, words, source)
         # in the order they are said (spaCy's matcher gives matches in the order its states complete, which says
         # nothing of the question; the first-said of two equally urgent signs is the one a referral names)
