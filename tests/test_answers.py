@@ -800,3 +800,18 @@ def test_a_comparison_does_not_quote_its_comparative_sentences_again_under_each_
     reply = bot.ask("chair twist or floor twist if I actually want it to crack?")
     lines = [line for line in reply.answer.splitlines() if line.startswith("Spinal joints need to go slightly beyond")]
     assert len(lines) == 1, reply.answer
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("what should I wear", "Wear runners so your feet get more grip to push with."),
+    ("do i need a spotter for any of these?", "maybe ask a companion to be a spotter"),
+])
+def test_an_ask_near_the_articles_examples_is_answered_though_no_passage_is_near(bot, question, sentence):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and any(sentence in c.quote for c in reply.citations), reply.answer
+
+
+def test_a_warning_the_answer_opens_with_is_not_listed_twice_and_every_warning_is_shown(bot, library):
+    reply = bot.ask("will i be sore after foam rolling?")
+    warnings = [p.text for p in library.section("foam-roller").passages if p.kind == "warning"]
+    assert warnings and all(reply.answer.count(w) == 1 for w in warnings), reply.answer

@@ -56,6 +56,10 @@ class Draft:
                                            first.source, first.start, last.end))
         return quote, self._numbers[key]
 
+    def quoted(self, span: _Span) -> bool:
+        """Whether the answer quotes this span already."""
+        return (span.first.source, span.first.start, span.passages[-1].end) in self._numbers
+
     def add(self, line: str = "") -> None:
         self.lines.append(line)
 
@@ -211,10 +215,12 @@ class Composer:
             d.add()
             d.add(self.p.render("no_method_warnings", title=s.title))
             return
-        if header:
+        # a warning the answer opened with (the sentence asked about) is not said twice
+        fresh = [span for span in spans(s.warnings, self._text_of) if not d.quoted(span)]
+        if header and fresh:
             d.add()
             d.add(self.p.render("warnings_header", title=s.title))
-        for span in spans(s.warnings, self._text_of):
+        for span in fresh:
             quote, n = d.cite(span)
             d.add(self.p.render("warning_line", quote=quote, n=n))
 

@@ -188,6 +188,11 @@ class Router:
         return self.decide(self._embeddings.embed_query(text), names_method)
 
     @property
+    def article_sure(self) -> float:
+        """A fresh question this near the article's own examples is its ground though no passage is near."""
+        return self.table.thresholds.get("article_sure", (2.0, 0.0))[0]
+
+    @property
     def article_floor(self) -> float:
         """The least article score a fresh question needs to stay on the article's ground (0: no floor)."""
         return self.table.thresholds.get("article_floor", (0.0, 0.0))[0]

@@ -209,9 +209,11 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
     # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
     # about a method ("is the hug from behind safe for me?" then "no back problems ever, no injuries, just tight")
+    sure = False  # near the article's own example questions, whatever passage is nearest
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
                                                                      or move_for_region or how_named):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
+        sure = decision.kind == "article" and decision.score >= router.article_sure
         # a request for moves is no greeting, however short ("which ones need another person to help?")
         social_move = decision.kind == "social" and asks_for_move(text)
         # a joint the article itself names for a move ("my hip clicked in the knee lever"), asked with that move
@@ -239,4 +241,6 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         return Scope("article")
     if focus and len(text.split()) <= 12:
         return Scope("article")
-    return Scope("article") if retrieval.best_similarity >= min_relevance else Scope("out_of_scope")
+    # "what should I wear?", "do I need a spotter for any of these?": an ask the article's examples know, put in words
+    # no one passage shares
+    return Scope("article") if retrieval.best_similarity >= min_relevance or sure else Scope("out_of_scope")
