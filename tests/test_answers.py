@@ -815,3 +815,21 @@ def test_a_warning_the_answer_opens_with_is_not_listed_twice_and_every_warning_i
     reply = bot.ask("will i be sore after foam rolling?")
     warnings = [p.text for p in library.section("foam-roller").passages if p.kind == "warning"]
     assert warnings and all(reply.answer.count(w) == 1 for w in warnings), reply.answer
+
+
+def test_a_place_another_named_move_is_done_in_is_not_a_second_move(bot):
+    reply = bot.ask("is it ok to do the knee to chest on my bed instead of the floor?")
+    assert reply.intent != "compare" and reply.focus[:1] == ("knees-to-chest",), reply.answer
+    assert reply.citations[0].quote.startswith("Lay on your back (supine) on an even surface that has some padding")
+
+
+def test_two_kinds_of_motion_weighed_get_one_move_of_each_and_the_articles_comparison_of_them(bot, library):
+    reply = bot.ask("twisting vs bending backwards, which one's less likely to stuff me up?")
+    motions = {library.section(s).tags.motion for s in reply.focus}
+    assert reply.intent == "compare" and motions == {"rotation", "extension"}, reply.answer
+    assert any(c.quote.startswith("The spine tends to have more range of motion") for c in reply.citations)
+
+
+def test_a_hold_time_asked_in_the_singular_is_the_hold_time(bot):
+    reply = bot.ask("sir please tell me how many second i must hold the standing back bend exercise")
+    assert reply.citations[0].quote.startswith("Hold the position for 10–20 seconds"), reply.answer

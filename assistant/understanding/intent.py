@@ -185,11 +185,15 @@ def compared(text: str, f: Facets, focus: tuple[str, ...], ranked: list[str], li
     if len(pool) == 1:  # marks said outside the named move's own name ("hands behind my head" is no hand pressure)
         rest = without_names(text, library.section(pool[0]))
         pool += [s.id for s in library.sections if s.refines == pool[0] and any_phrase(rest, s.marks)][:1]
-    for motion, words in MOTIONS.items():
-        if any_phrase(text, words) and not any(library.section(s).tags.motion == motion for s in pool):
+    said = [m for m, words in MOTIONS.items() if any_phrase(text, words)]
+    for motion in said:
+        if not any(library.section(s).tags.motion == motion for s in pool):
             of_motion = [s for s in ranked if library.section(s).tags.motion == motion and s not in pool
                          and not library.section(s).professional_only]
-            pool += of_motion if _BOTH.search(text) or _WHICH_LESS.search(text) else of_motion[:1]
+            # "which of the twists is less risky?" weighs them all; "twisting vs bending backwards, which one's less
+            # likely to hurt?" one of each kind
+            every = (_BOTH.search(text) or _WHICH_LESS.search(text)) and len(said) == 1
+            pool += of_motion if every else of_motion[:1]
     if len(pool) == 1 and _OTHERS.search(text):
         # "is the chair better than the other twists?": the others of its own motion, the one the article compares
         # it with first
@@ -230,7 +234,7 @@ def alternatives_to(focus: tuple[str, ...], f: Facets, library: Library) -> tupl
 def plan(question: str, retrieval: Retrieval, library: Library, history: Sequence[Reply], top_k: int) -> Plan:
     text = normalise(question)
     f = retrieval.facets  # read from the same question by the retriever
-    named = f.named
+    named = _beyond_places(f.named, text, library)
     focus, last_intent = last_focus(history)
     # "3" after a numbered list of methods (or the options of a clarifying reply): that item
     if not named and focus and last_intent in ("which", "clarify") and (picked := _picked(text, len(focus))):
@@ -465,6 +469,25 @@ def _variant_meant(text: str, named: Section, library: Library) -> str | None:
     told = [s.id for s in library.sections if s.refines == named.id
             and sum(any_phrase(rest, (mark,)) for mark in s.marks) >= 2]
     return told[0] if len(told) == 1 else None
+
+
+_PLACE_WORDS = frozenset({"on", "in", "over", "at", "the", "my", "your", "their", "her", "his", "a", "an"})
+_PLACES = frozenset({"bed", "mattress", "chair", "floor", "ground", "desk"})
+
+
+def _beyond_places(named: tuple[str, ...], text: str, library: Library) -> tuple[str, ...]:
+    """The methods named, less one named only by a place another named move is done in ("the knee to chest on my
+    bed instead of the floor" asks about the knee hug; "my bed" names the bed-edge extension only as a place)."""
+    if len(named) < 2:
+        return named
+
+    def by_place_only(sid: str) -> bool:
+        s = library.section(sid)
+        said = [a for a in (s.title.lower(), *s.aliases) if any_phrase(text, (a,))]
+        return bool(said) and all(set(a.split()) - _PLACE_WORDS <= _PLACES for a in said)
+
+    kept = tuple(sid for sid in named if not by_place_only(sid))
+    return kept if kept else named
 
 
 def _mentioned(named: tuple[str, ...], described: str | None) -> tuple[str, ...]:
