@@ -833,3 +833,10 @@ def test_two_kinds_of_motion_weighed_get_one_move_of_each_and_the_articles_compa
 def test_a_hold_time_asked_in_the_singular_is_the_hold_time(bot):
     reply = bot.ask("sir please tell me how many second i must hold the standing back bend exercise")
     assert reply.citations[0].quote.startswith("Hold the position for 10–20 seconds"), reply.answer
+
+
+def test_a_list_of_moves_asked_for_to_crack_leaves_out_the_one_the_article_says_may_not_crack(bot):
+    reply = bot.ask("which one cracks the lower back best")
+    assert reply.intent == "which" and "childs-pose" not in reply.focus, reply.answer
+    stretch = bot.ask("I just want to stretch my back muscles, I don't care about the cracking - which ones?")
+    assert "childs-pose" in stretch.focus, stretch.answer

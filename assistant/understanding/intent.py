@@ -102,6 +102,10 @@ _COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roll
 # two named methods set against each other for an aim ("chair twist or floor twist if I actually want it to crack?")
 _FOR_AN_AIM = re.compile(r"\b(if|when) (i|you|we) (actually |really |just |only )?(want|need)\b|"
                          r"\b(for|to get|to hear|to feel) (a |the )?(crack|pop|stretch)\w*")
+# a move asked for to crack ("which one cracks the lower back best?", "best way to crack my mid back"), not cracking
+# mentioned ("I don't care about the cracking - which ones?", "is stretching as good as getting it to crack?")
+_CRACK_ASKED = re.compile(r"\b(which|what)\b[^?.!]{0,25}\b(cracks?|pops?)\b(?! (sounds?|noises?|or))|"
+                          r"\bbest (way )?to (crack|pop)\b")
 _OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the other)\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -432,6 +436,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
         # "what are the twisting ones?": a motion asked for keeps the methods of that motion
         admitted = [sid for sid in admitted if library.section(sid).tags.motion in motions] or admitted
+        # "which one cracks the lower back best?": not a move the article says may not crack at all
+        if _CRACK_ASKED.search(text) and not _STRETCH_NOT_CRACK.search(text):
+            admitted = [sid for sid in admitted if "no_crack" not in library.section(sid).details] or admitted
         # a variant listed beside the move it refines, told apart by none of its marks, is that move's to answer
         # ("how do I bend backwards standing up…": the plain standing arch, not also the one with hand pressure)
         # (only where that leaves one move: a request for its steps; a list of options keeps both)
