@@ -55,3 +55,22 @@ def test_chat_shorthand_is_spelled_out_as_whole_words_before_typos_are_corrected
     assert speller.correct("theres one where you kneel") == "there's one where you kneel"
     # inside a word, or a word that only starts like one, it is left alone
     assert speller.correct("your turn, run it") == "your turn, run it"
+
+
+@pytest.mark.parametrize("text, why", [
+    ("asdfgh", "unclear"),
+    ("qwertyuiop zxcvbnm", "unclear"),
+    ("Ich habe Rückenschmerzen, wie mache ich die Übung mit dem Stuhl?", "language"),
+    ("¿Cómo hago el estiramiento de rodillas al pecho?", "language"),
+    ("heyy", None),
+    ("hw 2 do chld pose 4 bak", None),
+    ("Ma back's stiff as a poker fae sittin at the computer aw day. How dae ye dae the chair twist?", None),
+    ("lol ty", None),
+])
+def test_a_question_in_no_words_or_not_in_english_is_told_so(speller, text, why):
+    assert speller.unreadable(speller.correct(text)) == why
+
+
+def test_a_question_not_in_english_gets_a_reply_that_says_so(bot):
+    reply = bot.ask("Ich habe Rückenschmerzen, wie mache ich die Übung mit dem Stuhl?")
+    assert reply.status == "out_of_scope" and "in English" in reply.answer, reply.answer

@@ -191,6 +191,9 @@ class AnswerChain:
 
     def _scope(self, turn: Turn) -> None:
         assert turn.retrieval is not None
+        if unreadable := self.speller.unreadable(turn.text):  # gibberish, or not in English
+            self._out_of_scope(turn, unreadable)
+            return
         scope = decide_scope(turn.text, turn.retrieval, turn.history, self.settings.min_relevance, self.router,
                              self.library)
         if scope.kind == "social":

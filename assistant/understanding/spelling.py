@@ -13,6 +13,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_REPEATS = re.compile(r"(\w)\1+")
 
 
 def vocabulary(texts: list[str]) -> Counter:
@@ -166,6 +168,28 @@ class Speller:
             if d <= limit:
                 ranked.append((d, len(cand) < len(low), -self.words[cand], cand))
         return min(ranked)[-1] if ranked else token
+
+    def known_share(self, text: str) -> float | None:
+        """The share of the (corrected) text's words of 2+ letters that are English or the article's own; None when it
+        has fewer than three such words to judge by."""
+        words = [w.lower() for w in _LETTERS.findall(text)]  # any script: "Rückenschmerzen" is one unknown word
+        if len(words) < 3:
+            return None
+        return sum(self._knows(w) for w in words) / len(words)
+
+    def unreadable(self, text: str) -> str | None:
+        """Why the (corrected) text cannot be read as a question in English: "unclear" when no word of it is a word
+        ("asdfgh"), "language" when fewer than half its words are English or the article's ("Ich habe
+        Rückenschmerzen…"; the least share among the eval sets' questions is 0.60); None when it can be."""
+        words = [w.lower() for w in _LETTERS.findall(text)]
+        if words and all(len(w) >= 4 and not self._knows(w) for w in words):
+            return "unclear"
+        share = self.known_share(text)
+        return "language" if share is not None and share < 0.5 else None
+
+    def _knows(self, word: str) -> bool:
+        return any(w in self.words or w in self.known or w in self.shorthand
+                   for w in (word, _REPEATS.sub(r"\1", word)))  # "heyy", "sooo": a word drawn out
 
     def correct(self, text: str) -> str:
         if self._shorthand is not None:
