@@ -840,3 +840,20 @@ def test_a_list_of_moves_asked_for_to_crack_leaves_out_the_one_the_article_says_
     assert reply.intent == "which" and "childs-pose" not in reply.focus, reply.answer
     stretch = bot.ask("I just want to stretch my back muscles, I don't care about the cracking - which ones?")
     assert "childs-pose" in stretch.focus, stretch.answer
+
+
+@pytest.mark.parametrize("question, line", [
+    ("how do I do it", "Which move do you mean?"),
+    ("my knees crack when i squat", "not other joints"),
+    ("is yoga better than pilates for back pain?", "not other exercises"),
+])
+def test_a_refusal_says_the_reason_that_fits_the_question(bot, question, line):
+    reply = bot.ask(question)
+    assert reply.status == "out_of_scope" and line in reply.answer, reply.answer
+
+
+def test_whether_a_solo_move_needs_someone_is_answered_by_its_steps_done_alone(bot, library):
+    reply = bot.ask("can u crack ur own back with the chair thing or do u need someone")
+    assert reply.focus[:1] == ("chair-rotation",) and "on your own" in reply.answer, reply.answer
+    first = library.section("chair-rotation").steps[0].text
+    assert any(c.quote.startswith(first) for c in reply.citations), reply.answer

@@ -455,6 +455,12 @@ class Composer:
             extra = [p for k in plan_also for p in self.tagged(s, k) if p not in chosen]
             self._lead(d, sorted([*chosen, *extra], key=lambda p: p.start))
             d.add(self.p.render("detail_intro", title=s.title))
+        elif kind == "partner" and s.tags.partner is False:  # "do I need someone for the chair one?": its steps are
+            # a move done alone, which is the answer, in the article's words
+            d.add(self.p.render("detail_on_your_own", title=s.title))
+            for span in spans(s.steps, self._text_of):
+                quote, n = d.cite(span)
+                d.add(self.p.render("detail_line", quote=quote, n=n))
         else:  # that the article does not say is the direct answer; then what it does say
             d.add(self.p.render("detail_missing", title=s.title, what=missing_phrase(kind) if kind else "that"))
             by_id = {p.id: p for p in s.passages}

@@ -168,6 +168,12 @@ def _asking_is_the_articles(asking: str, retrieval: Retrieval, router: Router) -
     return decision.kind == "article" and (bool(named) or decision.score >= router.article_floor)
 
 
+# a request that points at a move without naming one ("how do I do it?", "how long do I hold that one?")
+_NO_MOVE_NAMED = re.compile(r"^\s*(and |so |ok |okay |right |but )?(how|what|when|where|why|can|should)\b[^.?!]{0,25}"
+                            r"\b(do|doing|hold|holding|try|trying|repeat|start|use|get into) (it|that|this|them|those|"
+                            r"that one|this one)\s*[.?!]*\s*$")
+
+
 def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float,
                  router: Router | None = None, library: Library | None = None) -> Scope:
     """The one place scope is decided: the semantic routes first (social turns, asks the article does not
@@ -227,12 +233,23 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
                    and not focus and not asks_for_move(text))
         # the asking sentence is routed on its own (one more embedding) at most once, and only for a story sent off
         if (routed_off or far_off) and not (story and _asking_is_the_articles(asking, retrieval, router)):
-            return Scope(decision.kind, decision.reason) if routed_off else Scope("out_of_scope", "off_topic")
+            if decision.kind == "social":
+                return Scope(decision.kind, decision.reason)
+            if not (focus or retrieval.facets.named) and _NO_MOVE_NAMED.match(said):
+                return Scope("out_of_scope", "which_move")  # "how do I do it?" with nothing before it
+            # a topic of scope.yaml names a more exact reason than the route's bare "off topic" ("is yoga better than
+            # pilates?"); a route's own reason (another joint, a price) stands
+            reason = decision.reason if routed_off else "off_topic"
+            if reason == "off_topic":
+                reason = off_topic_reason(text, [h.section for h in retrieval.sections]) or reason
+            return Scope("out_of_scope", reason)
+    # a joint the article never treats, said as the thing asked about ("my knees crack when I squat"), before a topic
+    # its words also touch (squats are another exercise)
+    if about_other_body_part(text) and not retrieval.facets.named:
+        return Scope("out_of_scope", "other_joint")
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
     if topic and not (about_a_detail or gives_it):
         return Scope("out_of_scope", topic)
-    if about_other_body_part(text) and not retrieval.facets.named:
-        return Scope("out_of_scope", "other_joint")
     text = said
     if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
         return Scope("article")
@@ -243,4 +260,6 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         return Scope("article")
     # "what should I wear?", "do I need a spotter for any of these?": an ask the article's examples know, put in words
     # no one passage shares
-    return Scope("article") if retrieval.best_similarity >= min_relevance or sure else Scope("out_of_scope")
+    if retrieval.best_similarity >= min_relevance or sure:
+        return Scope("article")
+    return Scope("out_of_scope", "which_move" if _NO_MOVE_NAMED.match(text) else "")
