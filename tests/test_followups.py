@@ -179,3 +179,11 @@ def test_a_number_after_a_clarifying_reply_answers_the_detail_asked_of_that_item
     assert clarify.status == "clarify"
     reply = bot.ask("2", [listed, clarify])
     assert reply.intent == "detail" and reply.focus[:1] == (clarify.focus[1],), reply.answer
+
+
+def test_a_detail_asked_of_it_with_nothing_before_asks_which_move_among_those_that_give_it(bot, library):
+    reply = bot.ask("how long do i hold it?")
+    assert reply.status == "clarify" and len(reply.focus) > 1, reply.answer
+    assert all("hold" in library.section(s).details for s in reply.focus)
+    picked = bot.conversation(["how long do i hold it?", "2"])[-1]
+    assert picked.status == "answered" and picked.focus[:1] == reply.focus[1:2], picked.answer

@@ -106,6 +106,9 @@ _FOR_AN_AIM = re.compile(r"\b(if|when) (i|you|we) (actually |really |just |only 
 # mentioned ("I don't care about the cracking - which ones?", "is stretching as good as getting it to crack?")
 _CRACK_ASKED = re.compile(r"\b(which|what)\b[^?.!]{0,25}\b(cracks?|pops?)\b(?! (sounds?|noises?|or))|"
                           r"\bbest (way )?to (crack|pop)\b")
+# a detail asked of "it" and nothing else ("how long do I hold it?", "how many times a day should I do that?")
+_BARE_DETAIL = re.compile(r"^\s*(and |so |ok |okay )?(how|what|when|where|which|should|do|can)\b[^.?!]{0,40}"
+                          r"\b(it|that|this|that one|this one)\b[^.?!]{0,20}[.?!]*\s*$")
 _OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the other)\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -338,6 +341,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(giving) == 1:
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
+    if (not (named or focus or retrieval.described or f.any_filter) and asked_detail
+            and _BARE_DETAIL.match(text)):
+        # "how long do I hold it?" with nothing before it: which move is asked, among those that give that detail,
+        # not the best-ranked one picked in silence
+        giving = [sid for sid in methods if asked_detail in library.section(sid).details]
+        if len(giving) > 1:
+            return Plan("clarify", tuple(giving[:top_k]), f, asked_detail)
 
     if _COMPARE.search(text) or len(named) > 1 and re.search(r"\bor\b", text) and _FOR_AN_AIM.search(text):
         # "is the knee hug better first thing or before bed?" asks a detail of the one method it names: neither a
