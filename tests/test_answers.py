@@ -857,3 +857,10 @@ def test_whether_a_solo_move_needs_someone_is_answered_by_its_steps_done_alone(b
     assert reply.focus[:1] == ("chair-rotation",) and "on your own" in reply.answer, reply.answer
     first = library.section("chair-rotation").steps[0].text
     assert any(c.quote.startswith(first) for c in reply.citations), reply.answer
+
+
+def test_a_move_asked_for_with_no_danger_gets_the_gentlest_that_fits_with_its_steps(bot, library):
+    reply = bot.ask("helo, which exercize i can do on the floor with no danger?")
+    assert reply.focus and library.section(reply.focus[0]).tags.motion == "flexion", reply.answer
+    first = library.section(reply.focus[0]).steps[0].text
+    assert any(c.quote.startswith(first) for c in reply.citations), reply.answer

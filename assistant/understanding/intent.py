@@ -80,7 +80,10 @@ _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|b
                              r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b|"
                              # "what's the safest stretch?": the article's gentlest, not its warnings alone
                              r"\b(safest|least risky|lowest risk|lowest-risk) (\w+ )?(stretch(es)?|one|move|moves|thing|"
-                             r"option|exercise)\b")
+                             r"option|exercise)\b|"
+                             # "which exercise can I do on the floor with no danger?"
+                             r"\b(which|what|any)\b[^?.!]{0,40}\b(with |without )?(no|zero|little|least|minimal|any) "
+                             r"(danger|risk)\b")
 # a message that asks nothing ("my back hurts after lifting my mum out of bed"): a back described, help wanted
 _ASKS_ANYTHING = re.compile(r"\?|\b(how|what|which|why|when|where|whats|hows)\b|"
                             r"(^|[.!;,—–-]\s*)(who|can|could|should|would|will|is|are|do|does|did|any|anything)\b|"
