@@ -187,3 +187,15 @@ def test_a_detail_asked_of_it_with_nothing_before_asks_which_move_among_those_th
     assert all("hold" in library.section(s).details for s in reply.focus)
     picked = bot.conversation(["how long do i hold it?", "2"])[-1]
     assert picked.status == "answered" and picked.focus[:1] == reply.focus[1:2], picked.answer
+
+
+@pytest.mark.parametrize("turns", [["how do i do the chair twist", "im 78 btw, is that ok?"],
+                                   ["how do I do the bed edge one?", "is that safe for my mum, she's 80?"]])
+def test_whether_a_move_suits_someone_over_50_gets_its_risks_and_that_the_article_says_nothing_of_age(bot, turns):
+    reply = bot.conversation(turns)[-1]
+    assert reply.status == "answered" and reply.intent == "safety", reply.answer
+    assert "The article says nothing about age" in reply.answer
+
+
+def test_a_young_age_gets_no_note_on_age(bot):
+    assert "nothing about age" not in bot.ask("is the chair twist safe? I'm 30").answer

@@ -220,6 +220,8 @@ class AnswerChain:
             return None
         shown = any(self.library.is_general(c.section_id) for r in turn.history for c in r.citations)
         turn.draft = self.composer.compose(turn.plan, turn.retrieval, cautions_shown=shown)
+        if turn.plan.intent == "safety" and self.triager.older_mover(turn.text):
+            self.composer.age_note(turn.draft)  # "is that ok? I'm 78": the article is silent on age, and says so
         if self.generator is None:
             self._extractive(turn)
             return None

@@ -116,6 +116,11 @@ class Composer:
         concept = f"reason_{triage.concept}"
         return self.p.render(concept if triage.concept and self.p.has(concept) else f"reason_{triage.group}")
 
+    def age_note(self, d: Draft) -> None:
+        """A safety answer for someone older than the lexicon's `older_than`: the article says nothing about age."""
+        d.add()
+        d.add(self.p.render("age_note"))
+
     def social(self, route: str) -> str:
         """A short reply to a greeting, thanks, goodbye or "who are you?"; it leaves the conversation's focus alone."""
         return self.p.render(f"social_{route}" if self.p.has(f"social_{route}") else "social_greeting")

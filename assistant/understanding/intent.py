@@ -34,6 +34,9 @@ _SAFETY = re.compile(
     r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
     r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
     r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling)\b")
+# "im 78 btw, is that ok?" after a move: whether the move in focus is safe (said of a named move it is often a detail:
+# "I can't get my nose near the floor in child's pose, is that ok?")
+_IS_IT_OK = re.compile(r"\b(is|are|would|will) (that|it|this|they|these|those) (be )?(ok|okay|alright|all right|fine)\b")
 _WHICH = re.compile(
     r"\b(which|what)\b[^?]{0,30}\b(stretch\w*|moves?|methods?|exercises?|ways?|options?|positions?|techniques?)\b|"
     r"\b(best|recommend\w*|suggest\w*|good|easiest|gentlest) (stretch\w*|moves?|way|ways|exercises?|methods?)\b|"
@@ -390,7 +393,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     asking = questions_asked(text)
     story_risk = asking != text and not _SAFETY.search(asking) and (
         _HOW_REQUEST.search(asking) is not None or detail_kind(asking) is not None)
-    if _SAFETY.search(_DENIED.sub(" ", text)) and not story_risk and not (asked_detail and _QUANTITY.search(text)) \
+    if (_SAFETY.search(_DENIED.sub(" ", text)) or followup and not named and _IS_IT_OK.search(text)) and not story_risk and not (asked_detail and _QUANTITY.search(text)) \
             and not gives_it \
             and not how_and_safe:
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says

@@ -99,6 +99,13 @@ class Triager:
             return ()
         return tuple((f.start, f.end) for f in counted if f.concept in self.lexicon.settled_by_age)
 
+    def older_mover(self, text: str) -> bool:
+        """Whether the question says the person the move is for is older than `older_than` ("im 78 btw, is that ok?",
+        "is that safe for my mum, she's 80?"), where no red flag came of it: the article says nothing about age."""
+        reading = self.reader.read(text)
+        return any(self.lexicon.concepts[f.concept].aged and self.counts(f, reading)
+                   and f.age(self.lexicon.older_than) for f in reading.findings)
+
     def explained_later(self, earlier: str, later: str) -> bool:
         """Whether `later`, the turn right after a referral for `earlier`, explains its sign as passing ("it was only
         from sitting on my foot, it came back in a minute"), as the same words in one breath would have: only for
