@@ -864,3 +864,16 @@ def test_a_move_asked_for_with_no_danger_gets_the_gentlest_that_fits_with_its_st
     assert reply.focus and library.section(reply.focus[0]).tags.motion == "flexion", reply.answer
     first = library.section(reply.focus[0]).steps[0].text
     assert any(c.quote.startswith(first) for c in reply.citations), reply.answer
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("when i arch back standing up i get a bit wobbly, how do i do it without falling over",
+     "Make sure your feet are firmly planted"),
+    ("did the foam roller yesterday for the first time and my back muscles are a bit sore today. is that normal",
+     "Repeat as many times as necessary, although your muscles might be a little sore"),
+])
+def test_the_warning_that_answers_a_safety_question_leads_and_every_warning_follows(bot, library, question, lead):
+    reply = bot.ask(question)
+    assert reply.citations[0].quote.startswith(lead), reply.answer
+    section = library.section(reply.focus[0])
+    assert all(w.text in reply.answer for w in section.warnings)

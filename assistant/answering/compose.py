@@ -156,7 +156,8 @@ class Composer:
         if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
             self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
-            self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval))
+            self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval),
+                         scores=retrieval.passage_scores, asking=asking_part(normalise(retrieval.query)))
         elif plan.intent in ("safety", "compare") and not sections:
             self._safety_general(draft, plan, retrieval)
         elif plan.intent == "compare" and plan.detail:
@@ -263,11 +264,14 @@ class Composer:
         return found if (content_words(asking) & content_words(found.text)) - names else None
 
     def _safety(self, d: Draft, s: Section, header: bool = False, asked: Passage | None = None,
-                quoted: tuple[Passage, ...] = ()) -> None:
+                quoted: tuple[Passage, ...] = (), scores: dict | None = None, asking: str = "") -> None:
         """The method's risk in the article's words: its first warning leads (else its sentence on risk, else what
         it is), then the plain line on how risky the article makes it, then the rest. All its warnings are shown.
         `header` names the method first (a comparison, which has several). A tip the question is about (`asked`)
-        opens the reply, before the risk. Sentences the reply has `quoted` already are not said again."""
+        opens the reply, before the risk. Sentences the reply has `quoted` already are not said again. With the
+        retrieval's passage `scores` and the sentence `asking`, the warning nearest the question leads where it shares
+        a word with what is asked beyond the method's names ("will I be sore after the foam roller?": its warning
+        about soreness, then the others)."""
         if asked is not None and not header:
             self._lead(d, [asked])
         about = [p for p in s.passages if p.kind != "warning" and _RISK_WORDING.search(p.text)]
@@ -275,6 +279,11 @@ class Composer:
             about = s.of_kind("intro")
         about = [p for p in about if p not in quoted]
         lead = (s.warnings or about)[:1]
+        if scores and asking and s.warnings:
+            best = max(s.warnings, key=lambda p: scores.get(p.id, 0.0))
+            names = content_words(" ".join([s.title, *s.aliases, _SAFETY_ASKING]))
+            if (content_words(asking) & content_words(best.text)) - names:  # a word of what is asked, not a name
+                lead = [best]
         if header:
             d.add(self.p.render("safety_intro", title=s.title))
         else:
@@ -287,7 +296,7 @@ class Composer:
         if header or not s.warnings:
             self._warnings(d, s, header=False)
         else:
-            for span in spans(s.warnings[1:], self._text_of):
+            for span in spans([w for w in s.warnings if w not in lead], self._text_of):
                 self._line(d, span)
 
     def _compare(self, d: Draft, sections: list[Section]) -> None:
