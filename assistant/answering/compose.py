@@ -157,7 +157,7 @@ class Composer:
             self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
         elif plan.intent == "safety" and sections:
             self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval),
-                         scores=retrieval.passage_scores, asking=asking_part(normalise(retrieval.query)))
+                         scores=retrieval.passage_scores, asking=normalise(retrieval.query))
         elif plan.intent in ("safety", "compare") and not sections:
             self._safety_general(draft, plan, retrieval)
         elif plan.intent == "compare" and plan.detail:
