@@ -199,3 +199,14 @@ def test_whether_a_move_suits_someone_over_50_gets_its_risks_and_that_the_articl
 
 def test_a_young_age_gets_no_note_on_age(bot):
     assert "nothing about age" not in bot.ask("is the chair twist safe? I'm 30").answer
+
+
+def test_what_about_on_the_floor_after_a_move_is_the_move_of_the_same_kind_done_on_the_floor(bot):
+    reply = bot.conversation(["how do i do the chair twist?", "what about on the floor?"])[-1]
+    assert reply.intent == "howto" and reply.focus[:1] == ("seated-floor-rotation",), reply.answer
+
+
+@pytest.mark.parametrize("question", ["upper back, standing, no equipment", "low back, on my own, lying down"])
+def test_a_request_made_only_of_what_it_wants_is_a_list_of_the_moves_that_fit(bot, question):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.intent == "which", reply.answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..knowledge.library import Library
@@ -14,6 +14,8 @@ from .details import by_term, detail_kinds_asked, giving_term, of_named
 from .details import detail_kind as read_detail_kind
 from .lexicon import (
     CRACKING,
+    FLOOR,
+    FLOOR_POSITIONS,
     MOTIONS,
     SPINE,
     Facets,
@@ -332,6 +334,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
         return Plan("howto", focus[1:], f, followup=True)
+    if focus and not named and not f.positions and _WHAT_ABOUT.search(text) and any_phrase(text, FLOOR):
+        # "what about on the floor?" after the chair twist: the move of the same kind done down on the floor
+        alternatives = alternatives_to(focus, replace(f, positions=FLOOR_POSITIONS), library)
+        if len(alternatives) == 1:
+            return Plan("howto", alternatives, f, followup=True)
     if focus and not named and (f.without or _ANOTHER.search(text) and not asked_detail):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)

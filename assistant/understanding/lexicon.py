@@ -100,6 +100,11 @@ def any_phrase(text: str, phrases) -> bool:
     return _any_pattern(tuple(phrases)).search(text) is not None
 
 
+def strip_phrases(text: str, phrases: tuple[str, ...]) -> str:
+    """The text less every whole-phrase occurrence of `phrases`."""
+    return _any_pattern(tuple(phrases)).sub(" ", text)
+
+
 @functools.lru_cache(maxsize=1024)
 def _any_pattern(phrases: tuple[str, ...]) -> re.Pattern:
     if not phrases:

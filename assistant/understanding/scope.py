@@ -19,6 +19,8 @@ from .details import by_term, detail_kind, giving_term, keeps_in_scope
 from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to
 from .lexicon import (
     CRACKING,
+    EQUIPMENT,
+    POSITIONS,
     REGIONS,
     SPINE,
     any_phrase,
@@ -26,6 +28,7 @@ from .lexicon import (
     named_sections,
     normalise,
     questions_asked,
+    strip_phrases,
     without_any_names,
 )
 from .retrieval import Retrieval
@@ -174,6 +177,18 @@ _NO_MOVE_NAMED = re.compile(r"^\s*(and |so |ok |okay |right |but )?(how|what|whe
                             r"that one|this one)\s*[.?!]*\s*$")
 
 
+_FILLER = re.compile(r"\b(and|or|a|an|the|my|for|with|without|no|only|just|please|pls|any|some|ones?|moves?|"
+                     r"stretch(es)?|something|stuff|thing|things|using|by|on|in|at)\b|[^\w\s]")
+
+
+def _without_facet_words(text: str) -> str:
+    """The text less every word that says a region, a position or equipment."""
+    for table in (REGIONS, POSITIONS, EQUIPMENT):
+        for phrases in table.values():
+            text = strip_phrases(text, tuple(phrases))
+    return text
+
+
 def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_relevance: float,
                  router: Router | None = None, library: Library | None = None) -> Scope:
     """The one place scope is decided: the semantic routes first (social turns, asks the article does not
@@ -215,9 +230,11 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
     # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
     # about a method ("is the hug from behind safe for me?" then "no back problems ever, no injuries, just tight")
+    # a request made of what it wants alone ("upper back, standing, no equipment"): the article's own filters
+    filters_only = retrieval.facets.any_filter and not _FILLER.sub(" ", _without_facet_words(said)).strip()
     sure = False  # near the article's own example questions, whatever passage is nearest
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
-                                                                     or move_for_region or how_named):
+                                                                     or move_for_region or how_named or filters_only):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         sure = decision.kind == "article" and decision.score >= router.article_sure
         # a request for moves is no greeting, however short ("which ones need another person to help?")
