@@ -877,3 +877,14 @@ def test_the_warning_that_answers_a_safety_question_leads_and_every_warning_foll
     assert reply.citations[0].quote.startswith(lead), reply.answer
     section = library.section(reply.focus[0])
     assert all(w.text in reply.answer for w in section.warnings)
+
+
+def test_a_listed_method_with_no_sentence_but_its_steps_is_named_without_words_that_are_not_the_articles(bot):
+    reply = bot.ask("which ones are good for the hips and lower back?")
+    line = next(line for line in reply.answer.splitlines() if "Knees-to-chest stretch" in line)
+    assert re.fullmatch(r"\d+\. Knees-to-chest stretch \([^)]*\)", line), line
+
+
+def test_two_named_moves_weighed_for_a_region_are_a_comparison(bot):
+    reply = bot.ask("chair twist or floor twist for the low back?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "seated-floor-rotation"}

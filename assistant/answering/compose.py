@@ -398,13 +398,13 @@ class Composer:
         d.add(self.p.render("which_more"))
 
     def _list_item(self, d: Draft, i: int, s: Section, line: Passage | None, above: bool = False) -> None:
-        """One listed method: its name, its risk as the sidecar gives it, and its one line (cited), or its lay
-        description where it has no sentence to quote; `above` when that line already opened the reply."""
+        """One listed method: its name, its risk as the sidecar gives it, and its one line (cited); where it has no
+        sentence to quote but its steps (the knees-to-chest), its name alone: never words that are not the article's
+        (a lay description once stood there, uncited); `above` when that line already opened the reply."""
         risk = f"which_risk_{s.tags.risk}"
         risk = self.p.render(risk if self.p.has(risk) else "which_risk_unknown")
         if line is None:
-            d.add(self.p.render("which_item_described", i=i, title=s.title, risk=risk,
-                                description=s.describes[0] if s.describes else ""))
+            d.add(self.p.render("which_item_plain", i=i, title=s.title, risk=risk))
             return
         quote, n = d.cite(_Span([line]))
         d.add(self.p.render("which_item_above" if above else "which_item", i=i, title=s.title, risk=risk, quote=quote,
