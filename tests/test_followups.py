@@ -210,3 +210,15 @@ def test_what_about_on_the_floor_after_a_move_is_the_move_of_the_same_kind_done_
 def test_a_request_made_only_of_what_it_wants_is_a_list_of_the_moves_that_fit(bot, question):
     reply = bot.ask(question)
     assert reply.status == "answered" and reply.intent == "which", reply.answer
+
+
+def test_a_move_picked_by_name_after_which_one_do_you_mean_gets_the_detail_asked(bot):
+    reply = bot.conversation(["how long do I hold it?", "the chair one"])[-1]
+    assert reply.intent == "detail" and reply.focus == ("chair-rotation",), reply.answer
+    assert "holding for a few seconds" in reply.citations[0].quote
+
+
+def test_a_follow_up_about_one_of_a_moves_tips_opens_with_that_tip_then_the_steps(bot, library):
+    reply = bot.conversation(["how do i do child's pose?", "what if my belly gets in the way?"])[-1]
+    assert reply.citations[0].quote.startswith("You may not be very flexible, or your belly may get in the way")
+    assert all(p.text in reply.answer for p in library.section("childs-pose").steps)

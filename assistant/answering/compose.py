@@ -154,7 +154,10 @@ class Composer:
             self._stretch_not_crack(draft, plan, sections)
             return draft
         if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
-            self._howto(draft, sections[0])  # a list of one method is that method's answer: its steps
+            # a list of one method is that method's answer: its steps; a follow-up about one of its tips ("what if my
+            # belly gets in the way?" after the child's pose) opens with that tip
+            asked = self._asked_about(sections[0], retrieval) if plan.followup else None
+            self._howto(draft, sections[0], asked)
         elif plan.intent == "safety" and sections:
             self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval),
                          scores=retrieval.passage_scores, asking=normalise(retrieval.query))
@@ -190,7 +193,7 @@ class Composer:
         """The first sentence of a method's own introduction (kind `intro`, never a warning): what the move is."""
         return next((p for p in s.of_kind("intro")), None)
 
-    def _howto(self, d: Draft, s: Section) -> None:
+    def _howto(self, d: Draft, s: Section, asked: Passage | None = None) -> None:
         if s.professional_only:  # the article's own sentence that it is for professionals comes first
             parts = spans(s.passages, self._text_of)
             self._line(d, parts[0])
@@ -198,7 +201,7 @@ class Composer:
             for span in parts[1:]:
                 self._line(d, span)
             return
-        lead = self._what_it_is(s)
+        lead = asked or self._what_it_is(s)
         if lead is not None:  # what the move is, then how; a method without an introduction opens with its steps
             self._lead(d, [lead])
             d.add()
