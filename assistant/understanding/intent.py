@@ -259,11 +259,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan("detail" if kind else "howto", (focus[picked - 1],), f, kind, followup=True)
     # "the chair one" after "which of these do you mean?" for how long to hold it: that detail of the one picked
     if last_intent == "clarify" and history and not detail_kind(question) and len(question.split()) <= 6:
-        picked = named or tuple(s.id for s in library.sections if f.any_filter and f.admits(s)
+        chosen = named or tuple(s.id for s in library.sections if f.any_filter and f.admits(s)
                                 and not s.professional_only)  # "the chair one": the one move with a chair
         kind = detail_kind(history[-1].question)
-        if kind and len(picked) == 1:
-            return Plan("detail", picked, f, kind, followup=True)
+        if kind and len(chosen) == 1:
+            return Plan("detail", chosen, f, kind, followup=True)
     followup = is_followup(question, named, f, focus)
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
