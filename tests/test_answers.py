@@ -888,3 +888,9 @@ def test_a_listed_method_with_no_sentence_but_its_steps_is_named_without_words_t
 def test_two_named_moves_weighed_for_a_region_are_a_comparison(bot):
     reply = bot.ask("chair twist or floor twist for the low back?")
     assert reply.intent == "compare" and set(reply.focus[:2]) == {"chair-rotation", "seated-floor-rotation"}
+
+
+def test_a_move_described_with_the_region_it_is_for_and_asked_how_gets_its_steps(bot):
+    reply = bot.ask("Quick one - how do I arch backwards with my stomach sticking out to crack between my shoulder "
+                    "blades?")
+    assert reply.intent == "howto" and reply.focus[:1] == ("standing-extension",), reply.answer

@@ -54,7 +54,7 @@ def detail_kinds(folder: str | None = None) -> tuple[DetailKind, ...]:
         raise SettingsError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
 
-_HOW_GOES = re.compile(r"\bhow (do|can|should|would|does) (i|we|you|one)\b|\bhow to\b|"
+_HOW_GOES = re.compile(r"\bhow (exactly |actually )?(do|can|should|would|does) (i|we|you|one)\b|\bhow to\b|"
                        r"\bhow (i'?m|i am|you'?re|you are|we'?re) (supposed|meant) to\b|"
                        r"\bhow('?s| is) (that|it|this) done\b|\bhow (does|do) (that|it|this) (one )?go\b")
 # a move described to name it ("the one where you kneel … and reach your arms out"), which asks no detail of it
