@@ -451,7 +451,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # "how do I twist my upper body while standing?": a request for the steps of a move it describes, which a
     # compact list of methods would not answer; a region ("how do I stretch my mid back?") still gets the list
     describes_one = describes_one or (bool(_HOW_REQUEST.search(text)) and not which_move and (
-        not f.regions or bool(retrieval.described) and f.admits(library.section(retrieval.described))))
+        not f.regions or described is not None and f.admits(library.section(described))))
     # "how do I do the twist on the floor?" asks for one move even where a region is mentioned too
     describes_one = describes_one or (bool(_DO_IT.search(text)) and not which_move)
     if described and (not f.regions or describes_one and f.admits(library.section(described))):
