@@ -17,6 +17,11 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _REPEATS = re.compile(r"(\w)\1+")
 
 
+def _letter_words(text: str) -> list[str]:
+    """The lower-cased words of 2+ letters in any script ("Rückenschmerzen" is one word)."""
+    return [w.lower() for w in _LETTERS.findall(text)]
+
+
 def vocabulary(texts: list[str]) -> Counter:
     return Counter(w.lower() for t in texts for w in _WORD.findall(t))
 
@@ -172,19 +177,19 @@ class Speller:
     def known_share(self, text: str) -> float | None:
         """The share of the (corrected) text's words of 2+ letters that are English or the article's own; None when it
         has fewer than three such words to judge by."""
-        words = [w.lower() for w in _LETTERS.findall(text)]  # any script: "Rückenschmerzen" is one unknown word
-        if len(words) < 3:
-            return None
-        return sum(self._knows(w) for w in words) / len(words)
+        return self._share(_letter_words(text))
+
+    def _share(self, words: list[str]) -> float | None:
+        return sum(self._knows(w) for w in words) / len(words) if len(words) >= 3 else None
 
     def unreadable(self, text: str) -> str | None:
         """Why the (corrected) text cannot be read as a question in English: "unclear" when no word of it is a word
         ("asdfgh"), "language" when fewer than half its words are English or the article's ("Ich habe
         Rückenschmerzen…"; the least share among the eval sets' questions is 0.60); None when it can be."""
-        words = [w.lower() for w in _LETTERS.findall(text)]
+        words = _letter_words(text)
         if words and all(len(w) >= 4 and not self._knows(w) for w in words):
             return "unclear"
-        share = self.known_share(text)
+        share = self._share(words)
         return "language" if share is not None and share < 0.5 else None
 
     def _knows(self, word: str) -> bool:
