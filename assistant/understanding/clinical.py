@@ -11,6 +11,7 @@ import re
 import sys
 import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -225,6 +226,9 @@ NOT_A_SIGN = "NOT_A_SIGN"
 WORD = "WORD"  # each word as a ConText target of its own, for the clauses' reading
 
 
+_READINGS_KEPT = 256  # readings kept by text (about 2 KB each)
+
+
 class ClinicalReader:
     """medspaCy over one question: which concepts it mentions, and whether each is negated, past, someone else's…"""
 
@@ -234,6 +238,9 @@ class ClinicalReader:
         self._lock = threading.Lock()
         self._rewrite = Rewriter(lexicon.rewrites)
         self._lemma: Lemmatiser | None = None
+        # the last readings, by text: triage reads a question, and the answer may read it again (whether the mover is
+        # older; whether a next turn explains a sign away); a Reading is immutable, so one can be handed out twice
+        self._readings: OrderedDict[str, Reading] = OrderedDict()
 
     def _build(self) -> Language:
         # thinc (under spaCy) imports torch whenever it is installed: 1.6 s and ~300 MB on the question path for
@@ -325,47 +332,58 @@ class ClinicalReader:
 
     def read(self, text: str) -> Reading:
         with self._lock:  # spaCy pipelines are not promised to be thread-safe; a question takes ~1 ms
-            if self._nlp is None:
-                self._nlp = self._build()
-            nlp = self._nlp
-            from spacy.tokens import Span
+            if text in self._readings:
+                self._readings.move_to_end(text)
+                return self._readings[text]
+            reading = self._read(text)
+            self._readings[text] = reading
+            if len(self._readings) > _READINGS_KEPT:
+                self._readings.popitem(last=False)
+            return reading
 
-            doc, source = self._lemmatised(text)
-            for name, component in nlp.pipeline:
-                if name == "medspacy_context":  # every word is a target too, so clauses get ConText's reading
-                    # ...except a word that is a sign on its own: spaCy keeps extension values by a span's
-                    # boundaries, so the two would share one reading (a cue allowed for words only would mark it)
-                    signs = {(s.start, s.end) for s in doc.spans.get("medspacy_spans", ())}
-                    words = [Span(doc, t.i, t.i + 1, label=WORD) for t in doc
-                             if not t.is_punct and (t.i, t.i + 1) not in signs]
-                    doc.spans["medspacy_spans"] = [*doc.spans.get("medspacy_spans", ()), *words]
-                doc = component(doc)
-            from spacy.util import filter_spans
+    def _read(self, text: str) -> Reading:
+        """One reading (the lock held)."""
+        if self._nlp is None:
+            self._nlp = self._build()
+        nlp = self._nlp
+        from spacy.tokens import Span
 
-            by_label: dict[str, list] = {}
-            for span in doc.spans.get("medspacy_spans", ()):
-                by_label.setdefault(span.label_, []).append(span)
-            words = by_label.pop(WORD, [])  # the same spans, as the group gives them back
-            hidden = by_label.pop(NOT_A_SIGN, [])
-            mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
-            by_label.pop(MOVER_SELF, None)
-            findings, plain = [], []
-            concept_of = {c.label_upper: c.id for c in self.lexicon.concepts.values()}
-            for label, spans in by_label.items():
-                for span in filter_spans(spans):  # the longest match of each concept
-                    if any(h.start <= span.start and span.end <= h.end for h in hidden):
-                        plain.append((source[span.start_char], source[span.end_char - 1] + 1))
-                        continue
-                    flags = frozenset(m.category for m in span._.modifiers)
-                    # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
-                    # matching the same words would share one `target_rule`
-                    findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
-                                            source[span.end_char - 1] + 1))
-            # words the lexicon knows only look like a sign, where no concept matched them either ("osteoarthritis in
-            # my hands"): the net does not judge them as one
-            plain += [(source[h.start_char], source[h.end_char - 1] + 1) for h in hidden
-                      if not any(a >= source[h.start_char] and b <= source[h.end_char - 1] + 1 for a, b in plain)]
-            clauses = self._clauses(doc, words, source)
+        doc, source = self._lemmatised(text)
+        for name, component in nlp.pipeline:
+            if name == "medspacy_context":  # every word is a target too, so clauses get ConText's reading
+                # ...except a word that is a sign on its own: spaCy keeps extension values by a span's
+                # boundaries, so the two would share one reading (a cue allowed for words only would mark it)
+                signs = {(s.start, s.end) for s in doc.spans.get("medspacy_spans", ())}
+                words = [Span(doc, t.i, t.i + 1, label=WORD) for t in doc
+                         if not t.is_punct and (t.i, t.i + 1) not in signs]
+                doc.spans["medspacy_spans"] = [*doc.spans.get("medspacy_spans", ()), *words]
+            doc = component(doc)
+        from spacy.util import filter_spans
+
+        by_label: dict[str, list] = {}
+        for span in doc.spans.get("medspacy_spans", ()):
+            by_label.setdefault(span.label_, []).append(span)
+        words = by_label.pop(WORD, [])  # the same spans, as the group gives them back
+        hidden = by_label.pop(NOT_A_SIGN, [])
+        mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
+        by_label.pop(MOVER_SELF, None)
+        findings, plain = [], []
+        concept_of = {c.label_upper: c.id for c in self.lexicon.concepts.values()}
+        for label, spans in by_label.items():
+            for span in filter_spans(spans):  # the longest match of each concept
+                if any(h.start <= span.start and span.end <= h.end for h in hidden):
+                    plain.append((source[span.start_char], source[span.end_char - 1] + 1))
+                    continue
+                flags = frozenset(m.category for m in span._.modifiers)
+                # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
+                # matching the same words would share one `target_rule`
+                findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
+                                        source[span.end_char - 1] + 1))
+        # words the lexicon knows only look like a sign, where no concept matched them either ("osteoarthritis in
+        # my hands"): the net does not judge them as one
+        plain += [(source[h.start_char], source[h.end_char - 1] + 1) for h in hidden
+                  if not any(a >= source[h.start_char] and b <= source[h.end_char - 1] + 1 for a, b in plain)]
+        clauses = self._clauses(doc, words, source)
         # in the order they are said (spaCy's matcher gives matches in the order its states complete, which says
         # nothing of the question; the first-said of two equally urgent signs is the one a referral names)
         findings.sort(key=lambda f: (f.start, f.end, f.concept))
