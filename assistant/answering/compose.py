@@ -68,6 +68,13 @@ class Draft:
         return re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines)).strip()
 
 
+def _shares_an_asked_word(asking: str, passage: Passage, s: Section, describes: bool = False) -> bool:
+    """Whether the passage shares a word with what is asked beyond the method's names (and, with `describes`, its lay
+    descriptions: a move called by what you do in it) and the words of asking whether it is safe."""
+    names = content_words(" ".join([s.title, *s.aliases, *(s.describes if describes else ()), _SAFETY_ASKING]))
+    return bool((content_words(asking) & content_words(passage.text)) - names)
+
+
 def spans(passages: list[Passage], text_of) -> list[_Span]:
     """Group adjacent passages of the same kind and step line, with only white space between them."""
     groups: list[_Span] = []
@@ -262,9 +269,7 @@ class Composer:
         asking = asking_part(normalise(r.query))  # the sentence that asks, not the story around it
         # a move called by what you do in it ("hanging my head off the bed"), not by a name retrieval read, is named
         # by those words
-        named = s.id in r.facets.named
-        names = content_words(" ".join([s.title, *s.aliases, *(() if named else s.describes), _SAFETY_ASKING]))
-        return found if (content_words(asking) & content_words(found.text)) - names else None
+        return found if _shares_an_asked_word(asking, found, s, describes=s.id not in r.facets.named) else None
 
     def _safety(self, d: Draft, s: Section, header: bool = False, asked: Passage | None = None,
                 quoted: tuple[Passage, ...] = (), scores: dict | None = None, asking: str = "") -> None:
@@ -284,8 +289,7 @@ class Composer:
         lead = (s.warnings or about)[:1]
         if scores and asking and s.warnings:
             best = max(s.warnings, key=lambda p: scores.get(p.id, 0.0))
-            names = content_words(" ".join([s.title, *s.aliases, _SAFETY_ASKING]))
-            if (content_words(asking) & content_words(best.text)) - names:  # a word of what is asked, not a name
+            if _shares_an_asked_word(asking, best, s):
                 lead = [best]
         if header:
             d.add(self.p.render("safety_intro", title=s.title))
