@@ -409,8 +409,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     asking = questions_asked(text)
     story_risk = asking != text and not _SAFETY.search(asking) and (
         _HOW_REQUEST.search(asking) is not None or detail_kind(asking) is not None)
-    if (_SAFETY.search(_DENIED.sub(" ", text)) or followup and not named and _IS_IT_OK.search(text)) and not story_risk and not (asked_detail and _QUANTITY.search(text)) \
-            and not gives_it \
+    asks_if_safe = _SAFETY.search(_DENIED.sub(" ", text)) or followup and not named and _IS_IT_OK.search(text)
+    if asks_if_safe and not story_risk and not (asked_detail and _QUANTITY.search(text)) and not gives_it \
             and not how_and_safe:
         # "how many times a day is it ok to do it?" asks a quantity, whatever else it says
         if len(named) > 1:

@@ -215,14 +215,15 @@ def facets(question: str, sections: list[Section]) -> Facets:
     elif any_phrase(text, WITH_PARTNER) or any_phrase(text, PEOPLE) and _TOGETHER.search(text):
         partner = True
     # two regions wanted by one move ("what's good for hips and low back together?"), where a method covers both
-    together = len(regions) > 1 and bool(_BOTH.search(said)) and any(
+    together = len(regions) > 1 and bool(_BOTH_REGIONS.search(said)) and any(
         regions <= set(s.tags.region) for s in sections if not s.professional_only)
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
                   named_sections(said, sections), frozenset(avoid), together)
 
 
-_BOTH = re.compile(r"\b(together|at the same time|at once|in one go|(does|do|gets?|hits?|works?|covers?|targets?|for) "
-                   r"both|both (of them|at once|together|areas|parts|spots|places|regions|bits))\b")
+_BOTH_REGIONS = re.compile(r"\b(together|at the same time|at once|in one go|"
+                           r"(does|do|gets?|hits?|works?|covers?|targets?|for) both|"
+                           r"both (of them|at once|together|areas|parts|spots|places|regions|bits))\b")
 
 
 # Whose body a name speaks of does not change the move: "hug my knees", "hug your knees", "hug her knees" are one name.
