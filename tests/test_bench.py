@@ -118,3 +118,15 @@ def test_an_eval_line_that_runs_past_its_limit_is_a_missed_line_not_a_crash(sett
     assert line.name == EVAL_LINE and not line.ok and "900 s" in line.note and not report.ok
     assert report.numbers["eval"] == {"timed_out_after_s": 900}
     json.dumps(report.to_dict())  # still writes as JSON
+
+
+@pytest.mark.parametrize("value, limit, shown, ok", [
+    (1.3004, 1.3, 1.301, False), (1.2996, 1.3, 1.3, True), (1.3, 1.3, 1.3, True), (2.71828, 10, 2.718, True),
+])
+def test_a_check_never_shows_a_missed_value_within_its_limit(value, limit, shown, ok):
+    from assistant.evaluation.bench import BenchReport
+
+    report = BenchReport()
+    report.check("ratio", value, limit, "x")
+    (check,) = report.checks
+    assert (check.value, check.ok) == (shown, ok) and check.ok == (check.value <= check.limit)
