@@ -107,3 +107,15 @@ def test_a_pattern_with_a_gap_too_wide_to_match_quickly_is_refused_by_name():
     assert compile_pattern(f"@numb ~{MAX_GAP} leg", {"numb": ["numb"]})
     with pytest.raises(PatternError, match="wider than"):
         compile_pattern(f"@numb ~{MAX_GAP + 8} the other leg", {"numb": ["numb"]})
+
+
+def test_a_caret_word_must_open_a_sentence():
+    from assistant.understanding.patterns import compile_pattern
+
+    assert compile_pattern("^/[1-9]\\d/ ,", {}) == [{"LOWER": {"REGEX": "^(?:[1-9]\\d)$"}, "IS_SENT_START": True},
+                                                  {"LEMMA": ","}]
+    from assistant.understanding.triage import default_triager
+
+    older = default_triager().reader
+    assert "older_age" in {f.concept for f in older.read("68, lifted a bag of compost and my back hurts").findings}
+    assert "older_age" not in {f.concept for f in older.read("I hold it for 30, then 68, then rest").findings}

@@ -29,6 +29,8 @@ def compile_pattern(text: str, sets: dict[str, list[str]]) -> list[dict]:
     """`"@numb ~4 inner thigh"` → spaCy token-pattern dicts (see lexicon/red_flags.yaml for the notation)."""
     tokens: list[dict] = []
     for raw in text.split():
+        starts = raw.startswith("^") and len(raw) > 1
+        raw = raw[1:] if starts else raw
         optional = raw.endswith("?") and len(raw) > 1 and not raw.startswith("/")
         word = raw[:-1] if optional else raw
         if word.startswith("~"):
@@ -53,6 +55,8 @@ def compile_pattern(text: str, sets: dict[str, list[str]]) -> list[dict]:
             if not lemmas:
                 raise PatternError(f"pattern {text!r}: empty alternative in {raw!r}")
             spec = {"LEMMA": lemmas[0]} if len(lemmas) == 1 else {"LEMMA": {"IN": lemmas}}
+        if starts:
+            spec["IS_SENT_START"] = True
         if optional:
             spec["OP"] = "?"
         tokens.append(spec)
