@@ -894,3 +894,26 @@ def test_a_move_described_with_the_region_it_is_for_and_asked_how_gets_its_steps
     reply = bot.ask("Quick one - how do I arch backwards with my stomach sticking out to crack between my shoulder "
                     "blades?")
     assert reply.intent == "howto" and reply.focus[:1] == ("standing-extension",), reply.answer
+
+
+def test_a_risk_word_in_the_story_before_how_a_named_move_goes_is_the_storys(bot):
+    reply = bot.ask("sore from leg day yesterday and my lower back is tight. how does the lying knee twist go?")
+    assert reply.intent == "howto" and reply.focus == ("lying-knee-lever",)
+    assert any(c.quote.startswith("Lie flat on your back on a cushioned floor") for c in reply.citations), reply.answer
+
+
+def test_stretching_versus_cracking_gets_the_articles_aim_a_stretch_first(bot):
+    reply = bot.ask("cracking vs stretching - what should I aim for?")
+    assert reply.status == "answered"
+    assert any("aim for a good muscle stretch" in c.quote for c in reply.citations), reply.answer
+
+
+@pytest.mark.parametrize("question, status, line", [
+    ("any stretch for my sacroiliac joints?", "answered", "Lying knee-lever rotation"),
+    ("how do i pop my hip, it feels tight and clicky", "out_of_scope", ""),
+    ("how can I fix my posture at my desk at work?", "out_of_scope", "says nothing about posture"),
+    ("can you find me a good physio in Bristol?", "out_of_scope", "names no practitioners"),
+])
+def test_a_region_the_article_names_is_its_ground_and_a_place_or_a_practitioner_is_not(bot, question, status, line):
+    reply = bot.ask(question)
+    assert reply.status == status and line in reply.answer, reply.answer

@@ -222,3 +222,17 @@ def test_a_follow_up_about_one_of_a_moves_tips_opens_with_that_tip_then_the_step
     reply = bot.conversation(["how do i do child's pose?", "what if my belly gets in the way?"])[-1]
     assert reply.citations[0].quote.startswith("You may not be very flexible, or your belly may get in the way")
     assert all(p.text in reply.answer for p in library.section("childs-pose").steps)
+
+
+def test_a_move_of_the_list_picked_by_its_kind_asks_which_of_that_kind_is_meant(bot, library):
+    _, twist = bot.conversation(["what stretches are there for the back?", "how do I do the twisting one?"])
+    assert twist.status == "clarify" and len(twist.focus) >= 2
+    assert all(library.section(s).tags.motion == "rotation" for s in twist.focus), twist.focus
+    listed, floor = bot.conversation(["which ones for my mid back?", "how do I do the one on the floor?"])
+    assert floor.status == "clarify" and set(floor.focus) < set(listed.focus), floor.focus
+
+
+def test_getting_back_up_after_a_move_asks_how_to_come_out_of_it_not_about_the_back(bot):
+    _, up = bot.conversation(["How do I do the bed edge extension?", "how do I get back up after?"])
+    assert up.status == "answered" and up.focus == ("bed-edge-extension",)
+    assert "full sit-up to get back to the original position" in up.citations[0].quote, up.answer

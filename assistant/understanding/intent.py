@@ -22,6 +22,7 @@ from .lexicon import (
     any_phrase,
     asking_part,
     facets,
+    named_only_as_a_place,
     normalise,
     questions_asked,
     without_any_names,
@@ -68,8 +69,8 @@ _MOVE_REQUEST = re.compile(r"(?<!\bhave a )\b(which|what|any|best|good)\b[^?.!]{
 # up", "the crack or just the stretch?"): the article's opening answers it, then its moves that bend forward.
 _STRETCH_NOT_CRACK = re.compile(
     r"\b(need|have|got) to (hear|get|feel) (a |the |it )?(crack|pop|click)|"
-    r"\b(crack|cracking|pop|popping)\b[^?.!]{0,25}\bor\b[^?.!]{0,20}\b(stretch|stretching)\b|"
-    r"\b(stretch|stretching)\b[^?.!]{0,25}\bor\b[^?.!]{0,25}\b(crack|cracking|pop|popping)\b|"
+    r"\b(crack|cracking|pop|popping)\b[^?.!]{0,25}\b(or|vs\.?|versus)\s[^?.!]{0,20}\b(stretch|stretching)\b|"
+    r"\b(stretch|stretching)\b[^?.!]{0,25}\b(or|vs\.?|versus)\s[^?.!]{0,25}\b(crack|cracking|pop|popping)\b|"
     r"\bpoint\b[^?.!]{0,30}\b(crack|pop)\w*\b[^?.!]{0,10}\bor not\b|"
     r"\b(do not|don't|dont|never) (really |actually |even )?(want|like|need)\b[^?.!]{0,20}\b(crack|cracking|pop|popping)|"
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
@@ -123,7 +124,8 @@ _OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the oth
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
 _WHAT_ABOUT = re.compile(r"^(and |but )?(what|how) about\b|^and\b")
-_BACK = re.compile(rf"\b(back|{SPINE}|{CRACKING})\b")
+# (not "back" of a phrasal verb: "how do I get back up after?" asks about the move in focus)
+_BACK = re.compile(rf"(?<!get )(?<!come )(?<!go )(?<!sit )\b(back(?! (up|down|to|into|again)\b)|{SPINE}|{CRACKING})\b")
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if kind and len(chosen) == 1:
             return Plan("detail", chosen, f, kind, followup=True)
     followup = is_followup(question, named, f, focus)
+    if not named and last_intent in ("which", "clarify") and (kept := _kind_picked(text, f, focus, library)):
+        # "how do I do the twisting one?" after a list: the listed moves of that kind; one is answered, several are
+        # asked about
+        kind = detail_kind(question)
+        if len(kept) == 1:
+            return Plan("detail" if kind else "howto", kept, f, kind, followup=True)
+        return Plan("clarify", kept[:top_k], f, kind, followup=True)
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
@@ -408,7 +417,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # bruise. can you talk me through the standing twist?"); anywhere else it asks about the risk
     asking = questions_asked(text)
     story_risk = asking != text and not _SAFETY.search(asking) and (
-        _HOW_REQUEST.search(asking) is not None or detail_kind(asking) is not None)
+        asks_how_to(asking) or detail_kind(asking) is not None)
     asks_if_safe = _SAFETY.search(_DENIED.sub(" ", text)) or followup and not named and _IS_IT_OK.search(text)
     if asks_if_safe and not story_risk and not (asked_detail and _QUANTITY.search(text)) and not gives_it \
             and not how_and_safe:
@@ -501,6 +510,25 @@ def _picked(text: str, count: int) -> int | None:
     return n if 1 <= n <= count else None
 
 
+# "the twisting one", "the one on the floor": a move of the list picked by its kind, not a list asked for
+_THE_KIND_ONE = re.compile(r"\bthe (\w+ ){1,3}(one|ones|move|stretch|version)\b|\bthe (one|ones) (on|in|with|for|where)\b")
+
+
+def _kind_picked(text: str, f: Facets, focus: tuple[str, ...], library: Library) -> tuple[str, ...]:
+    """The listed methods ("the twisting one" after a list) of the motion or the facets the follow-up names, when
+    that keeps some of the list and not all of it; () when it picks none."""
+    if len(focus) < 2 or not _THE_KIND_ONE.search(text) or _WHICH.search(text) or _COMPARE.search(text):
+        return ()
+    motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
+    if not f.positions and any_phrase(text, FLOOR):  # "the one on the floor": any move done down on the floor
+        f = replace(f, positions=FLOOR_POSITIONS)
+    if not (motions or f.any_filter):
+        return ()
+    kept = tuple(sid for sid in focus if f.admits(library.section(sid))
+                 and (not motions or library.section(sid).tags.motion in motions))
+    return kept if 0 < len(kept) < len(focus) else ()
+
+
 def _variant_meant(text: str, named: Section, library: Library) -> str | None:
     """The one variant of the named move that the question tells apart by two or more of its marks said outside the
     named move's own names ("standing extension with your hand pushing on your back"); one mark is not enough ("how
@@ -511,22 +539,13 @@ def _variant_meant(text: str, named: Section, library: Library) -> str | None:
     return told[0] if len(told) == 1 else None
 
 
-_PLACE_WORDS = frozenset({"on", "in", "over", "at", "the", "my", "your", "their", "her", "his", "a", "an"})
-_PLACES = frozenset({"bed", "mattress", "chair", "floor", "ground", "desk"})
-
-
 def _beyond_places(named: tuple[str, ...], text: str, library: Library) -> tuple[str, ...]:
     """The methods named, less one named only by a place another named move is done in ("the knee to chest on my
     bed instead of the floor" asks about the knee hug; "my bed" names the bed-edge extension only as a place)."""
     if len(named) < 2:
         return named
 
-    def by_place_only(sid: str) -> bool:
-        s = library.section(sid)
-        said = [a for a in (s.title.lower(), *s.aliases) if any_phrase(text, (a,))]
-        return bool(said) and all(set(a.split()) - _PLACE_WORDS <= _PLACES for a in said)
-
-    kept = tuple(sid for sid in named if not by_place_only(sid))
+    kept = tuple(sid for sid in named if not named_only_as_a_place(library.section(sid), text))
     return kept if kept else named
 
 

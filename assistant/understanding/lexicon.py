@@ -269,6 +269,17 @@ def questions_asked(text: str) -> str:
     return " ".join(asked) if asked else asking_part(text)
 
 
+_PLACE_WORDS = frozenset({"on", "in", "over", "at", "the", "my", "your", "their", "her", "his", "a", "an"})
+_PLACES = frozenset({"bed", "mattress", "chair", "floor", "ground", "desk"})
+
+
+def named_only_as_a_place(s: Section, text: str) -> bool:
+    """Whether every name of the method the text says is only a place ("on my bed", "at my desk"): a place a
+    question mentions, not the move it asks about."""
+    said = [a for a in (s.title.lower(), *s.aliases) if any_phrase(text, (a,))]
+    return bool(said) and all(set(a.split()) - _PLACE_WORDS <= _PLACES for a in said)
+
+
 def named_sections(text: str, sections: list[Section]) -> tuple[str, ...]:
     """Sections the question names by title or alias. Those named in the sentence that asks come first; then a
     variant before the move it varies when both are named (the sidecar's `refines`: "the standing lean back where

@@ -25,6 +25,7 @@ from .lexicon import (
     SPINE,
     any_phrase,
     asking_part,
+    named_only_as_a_place,
     named_sections,
     normalise,
     questions_asked,
@@ -87,6 +88,8 @@ _OTHER_JOINTS = (r"(neck|knuckles?|fingers?|knees?|ankles?|wrists?|jaw|toes?|elb
 # ...but not a joint said as part of a move ("with your elbows bent", "the knees up to chest one")
 _POSED = (r"\b(?! ((pulled|drawn|tucked|hugged|held|brought|bent) )?(bent|up|in|into|together|apart|across|over|"
           r"to (my |your |the )?chest|behind|straight|down|out)\b)")
+# region words that are a joint's own name too: a move asked for them alone may be asked for the joint
+_JOINT_NAMES = frozenset({"hip", "hips"})
 _A_JOINT_IT_NEVER_USES = re.compile(rf"\b{_OTHER_JOINTS}\b")
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
@@ -124,7 +127,11 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
         return None
     # "the bed one works your abs too, what other ab exercises should I do?": asked beyond the method it names
     beyond = _OTHER_THAN_IT.search(text[max(0, found[1].start() - 12):found[1].start()])
-    if not beyond and named_sections(_APART_FROM.sub(" ", asking_part(text)), list(sections)):
+    # ...by a name, not a place it is done in ("how do I fix my posture at my desk?")
+    asking = _APART_FROM.sub(" ", asking_part(text))
+    by_name = [sid for sid in named_sections(asking, list(sections))
+               if not named_only_as_a_place(next(s for s in sections if s.id == sid), asking)]
+    if not beyond and by_name:
         return None
     return found[0]
 
@@ -214,14 +221,16 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # a word the article defines in passing ("what's the thoracic spine?") is its to answer, not trivia
     defines = by_term(kind) and kind is not None and giving_term(said, kind,
                                                                    [h.section for h in retrieval.sections]) is not None
-    # a story's words can pull the whole question's vector off the article ("no numbness, no leg pain, just stiff
-    # from a long drive. which one cracks the lower back"): a last sentence asking for a move for a region is its
+    # a sentence asking for a move for a region is the article's, however far off a story's words pull the whole
+    # question's vector ("no numbness, no leg pain, just stiff from a long drive. which one cracks the lower back") or
+    # an anatomy word its own ("what move works on the sacroiliac joints?"); the region is read in that sentence
     asking = asking_part(said)
-    # ...a story before the question, that is, not words after it saying what it is about ("how should I set up my
+    # a story before the question, that is, not words after it saying what it is about ("how should I set up my
     # desk chair? screen height, lumbar cushion, all that")
     story = asking != said and said.rstrip().endswith(asking.rstrip())
-    move_for_region = story and asks_for_move(asking) and any(
-        any_phrase(asking, words) for words in REGIONS.values())
+    # (a region named only by a joint, "how do I pop my hip?", is the route's to judge)
+    move_for_region = asks_for_move(asking) and any(
+        any_phrase(asking, tuple(w for w in words if w not in _JOINT_NAMES)) for words in REGIONS.values())
     # ...and a last sentence asking how a named method goes ("my dad's seeing his GP. For me though, how does the hug
     # from the front work?") is the article's, whatever the story before it sounds like
     how_named = story and asks_how_to(asking) and bool(
