@@ -917,3 +917,14 @@ def test_stretching_versus_cracking_gets_the_articles_aim_a_stretch_first(bot):
 def test_a_region_the_article_names_is_its_ground_and_a_place_or_a_practitioner_is_not(bot, question, status, line):
     reply = bot.ask(question)
     assert reply.status == status and line in reply.answer, reply.answer
+
+
+def test_the_steps_of_a_move_described_are_the_articles_however_near_a_yoga_class_its_words_sit(bot):
+    reply = bot.ask("that yoga thing where you kneel on your heels and reach your hands along the floor, steps?")
+    assert reply.status == "answered" and reply.intent == "howto" and reply.focus == ("childs-pose",), reply.answer
+    assert any(c.quote.startswith("Kneel on a padded surface") for c in reply.citations)
+
+
+def test_a_half_of_the_spine_is_a_region_and_a_described_move_must_fit_the_posture_asked(bot):
+    reply = bot.ask("bottom half of my spine, anything I can do while sitting?")
+    assert reply.status == "answered" and set(reply.focus) == {"chair-rotation", "seated-floor-rotation"}, reply.answer

@@ -142,7 +142,7 @@ class Plan:
 
 
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
-_DESCRIBES_ONE = re.compile(r"\bthe (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
+_DESCRIBES_ONE = re.compile(r"\b(the|that|this) (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
                             r" (where|that|with|in which|when|you do|i do|for)\b|\bthere'?s? (one|a \w+) (where|that)\b")
 
 
@@ -155,7 +155,9 @@ _HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\b(walk|tal
                           r"(does|do) (it|that|this|you do it|you do that) (go|work)\b|\bshow me how\b|\bsteps\b")
 # asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
 _DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
-                    r"\b(the|what are the) (actual |full |proper )?steps\b")
+                    r"\b(the|what are the) (actual |full |proper )?steps\b|"
+                    # "…walk your hands out on the floor, steps?": the steps asked for after the move described
+                    r"(^|[,.;:!?]\s*)steps( please| pls)?\s*\?*\s*$")
 _HOW_ALONE = re.compile(r"(?:^|[?.!,;]\s*|\band\s+)how\s*\?*\s*$")  # "ok to do the standing twist? how?"
 
 
@@ -174,6 +176,11 @@ def asks_focus_by_likeness(question: str, kind: str | None, named: Sequence[Sect
     asked of the move in focus (one that gives it), pointed back at."""
     return bool(kind and focus is not None and not focus.professional_only and kind in focus.details
                 and all(s.professional_only for s in named) and _PRONOUN.search(normalise(question)))
+
+
+def describes_a_move(question: str) -> bool:
+    """Whether the question describes one move by what is done in it ("the one where you sit on your heels…")."""
+    return bool(_DESCRIBES_ONE.search(normalise(question)))
 
 
 def asks_for_move(question: str) -> bool:
@@ -463,7 +470,11 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         not f.regions or described is not None and f.admits(library.section(described))))
     # "how do I do the twist on the floor?" asks for one move even where a region is mentioned too
     describes_one = describes_one or (bool(_DO_IT.search(text)) and not which_move)
-    if described and (not f.regions or describes_one and f.admits(library.section(described))):
+    # (and only where it fits what else the asking sentence asks: "lower half of my spine, something I can do
+    # sitting?" is no foam roller described; "back's just tight from sitting" is a story)
+    if described and replace(facets(asking_part(text), library.sections), regions=frozenset()).admits(
+            library.section(described)) and (
+            not f.regions or describes_one and f.admits(library.section(described))):
         # "lying flat, one knee up, then tugging it across: the steps?"; a region said while describing the one move
         # it fits ("there's one that cracks your hips and low back lying down, using your knee as a lever?") too
         return Plan("howto", (described,), f)

@@ -12,11 +12,14 @@ from ..records import Section
 REGIONS: dict[str, tuple[str, ...]] = {
     "thoracic": ("mid back", "mid-back", "midback", "middle back", "middle of my back", "middle of the back",
                  "upper back", "upper-back", "top of my back", "between my shoulder blades",
-                 "between the shoulder blades", "shoulder blades", "shoulder blade", "thoracic", "rib cage"),
+                 "between the shoulder blades", "shoulder blades", "shoulder blade", "thoracic", "rib cage",
+                 "upper half of my back", "upper half of my spine", "top half of my back", "top half of my spine"),
     "lumbar": ("low back", "lower back", "low-back", "lower-back", "lumbar", "lower spine", "bottom of my back",
                "base of my spine", "lower part of my back", "lower part of the back", "small of my back",
                "bottom of my spine", "bottom of the spine", "base of the spine", "just above my bum",
-               "above my bum", "above my butt"),
+               "above my bum", "above my butt", "lower half of my spine", "lower half of my back",
+               "bottom half of my spine", "bottom half of my back", "lower half of the spine",
+               "lower half of the back"),
     "sacroiliac": ("sacroiliac", "si joint", "si joints", "hip", "hips", "pelvis", "tailbone"),
     # the spine end to end: the article's foam roller "so that your entire spine is massaged"
     # (not "my whole back", which is often just how much of it is stiff, or one of the options asked about)

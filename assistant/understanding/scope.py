@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from ..records import Reply
 from .conversation import last_focus
 from .details import by_term, detail_kind, giving_term, keeps_in_scope
-from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to
+from .intent import asks_focus_by_likeness, asks_for_move, asks_how_to, describes_a_move
 from .lexicon import (
     CRACKING,
     EQUIPMENT,
@@ -235,6 +235,9 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     # from the front work?") is the article's, whatever the story before it sounds like
     how_named = story and asks_how_to(asking) and bool(
         named_sections(asking, [h.section for h in retrieval.sections]))
+    # ...as is the steps of a move it describes, one the describer found ("that yoga one where you sit on your heels
+    # and walk your hands out on the floor, steps?"), however near a yoga class or a shoe its words sit
+    how_described = bool(retrieval.described) and describes_a_move(said) and asks_how_to(asking)
     # A story of symptoms, most of them denied, sits near the diagnosis route whatever it asks; it is not a request
     # for a diagnosis when its last sentence names one of the methods ("no numbness, peeing fine, just a tight upper
     # back. does the standing arch crack between the shoulder blades?"), nor when it asks nothing in a conversation
@@ -243,7 +246,8 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     filters_only = retrieval.facets.any_filter and not _FILLER.sub(" ", _without_facet_words(said)).strip()
     sure = False  # near the article's own example questions, whatever passage is nearest
     if router is not None and retrieval.vector is not None and not (about_a_detail or several or defines
-                                                                     or move_for_region or how_named or filters_only):
+                                                                     or move_for_region or how_named or how_described
+                                                                     or filters_only):
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         sure = decision.kind == "article" and decision.score >= router.article_sure
         # a request for moves is no greeting, however short ("which ones need another person to help?")
