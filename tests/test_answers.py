@@ -928,3 +928,15 @@ def test_the_steps_of_a_move_described_are_the_articles_however_near_a_yoga_clas
 def test_a_half_of_the_spine_is_a_region_and_a_described_move_must_fit_the_posture_asked(bot):
     reply = bot.ask("bottom half of my spine, anything I can do while sitting?")
     assert reply.status == "answered" and set(reply.focus) == {"chair-rotation", "seated-floor-rotation"}, reply.answer
+
+
+def test_moves_that_need_equipment_are_those_with_a_chair_a_bed_or_a_roller(bot):
+    reply = bot.ask("which of the stretches need equipment?")
+    assert reply.intent == "which" and set(reply.focus) == {"chair-rotation", "bed-edge-extension", "foam-roller"}
+    assert "using some equipment" in reply.answer
+
+
+def test_only_having_a_mat_leaves_out_every_move_that_needs_something_else(bot, library):
+    reply = bot.ask("what can I do for my upper back? all I've got is a yoga mat")
+    assert reply.intent == "which" and reply.focus, reply.answer
+    assert not {"chair-rotation", "bed-edge-extension", "foam-roller"} & set(reply.focus), reply.focus

@@ -450,8 +450,10 @@ class Composer:
             parts.append(self.p.render("wanted_position", position=either.join(named)))
         if "none" in f.equipment:
             parts.append(self.p.render("wanted_no_equipment"))
+        elif f.equipment - {"some"}:
+            parts.append(self.p.render("wanted_equipment", equipment=" or ".join(sorted(f.equipment - {"some"}))))
         elif f.equipment:
-            parts.append(self.p.render("wanted_equipment", equipment=" or ".join(sorted(f.equipment))))
+            parts.append(self.p.render("wanted_some_equipment"))
         if f.partner is not None:
             parts.append(self.p.render("wanted_partner" if f.partner else "wanted_alone"))
         return self._join(parts) if parts else self.p.render("wanted_any")

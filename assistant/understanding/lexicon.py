@@ -48,7 +48,15 @@ EQUIPMENT: dict[str, tuple[str, ...]] = {
     "chair": ("chair",),
     "bed": ("bed",),
     "none": ("no equipment", "without equipment", "nothing but", "no tools", "without any equipment", "no gear"),
+    # something beyond a mat or shoes, whatever it is ("which ones need equipment?")
+    "some": ("need equipment", "needs equipment", "need any equipment", "need some equipment", "use equipment",
+             "uses equipment", "with equipment", "equipment needed", "need props", "use props", "need any props",
+             "need anything extra", "need extra stuff", "need any kit", "need kit"),
 }
+# What is not equipment to do without: a mat to lie on, shoes (the sidecar's `padded surface`, `runners`)
+_NOT_KIT = frozenset({"padded surface", "runners"})
+# "I only have a yoga mat", "all I've got is a chair": every other piece of equipment is done without
+_ONLY_HAVE = re.compile(r"\b(only|just) (have|got|own)\b|\ball (i|i've|ive) (have|got|own) is\b|\bnothing but\b")
 # The spine by name, and what people do to it: the one word set the scope check, the follow-up reading and the
 # other-joint check build on.
 SPINE = r"spine|spinal|vertebra\w*|lumbar|thoracic|sacroiliac"
@@ -141,10 +149,11 @@ class Facets:
             return False
         if self.positions and not self.positions & set(tags.position):
             return False
-        wanted = self.equipment - {"none"}
+        wanted = self.equipment - {"none", "some"}
         if wanted and not wanted & set(tags.equipment):
             return False
-        if "none" in self.equipment and set(tags.equipment) - {"padded surface", "runners"}:
+        kit = set(tags.equipment) - _NOT_KIT
+        if "none" in self.equipment and kit or "some" in self.equipment and not kit:
             return False
         if self.partner is not None and tags.partner != self.partner:
             return False
@@ -176,7 +185,7 @@ def _without_pattern(words: tuple[str, ...]) -> re.Pattern:
 def without(text: str, tables: tuple[dict[str, tuple[str, ...]], ...]) -> set[str]:
     """Tags the question asks to do without: a WITHOUT word right before one of the tag's phrases."""
     return {tag for table in tables for tag, words in table.items()
-            if tag != "none" and _without_pattern(tuple(words)).search(text)}
+            if tag not in ("none", "some") and _without_pattern(tuple(words)).search(text)}
 
 
 # "can't sit down or lie on the floor": the negation reaches the second of two things said with "or"
@@ -212,6 +221,10 @@ def facets(question: str, sections: list[Section]) -> Facets:
     if any_phrase(text, SITTING) and not positions & {"chair", "sitting on the floor"}:
         positions |= {"chair", "sitting on the floor"} - avoid
     equipment = {e for e, words in EQUIPMENT.items() if any_phrase(text, words)} - avoid
+    if "none" in equipment:
+        equipment.discard("some")
+    if _ONLY_HAVE.search(text):  # "I only have a yoga mat": no chair, bed or roller either
+        avoid |= {e for e in EQUIPMENT if e not in ("none", "some") and e not in equipment}
     partner: bool | None = None
     if any_phrase(text, ALONE):
         partner = False
