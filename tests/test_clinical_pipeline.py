@@ -119,3 +119,14 @@ def test_a_caret_word_must_open_a_sentence():
     older = default_triager().reader
     assert "older_age" in {f.concept for f in older.read("68, lifted a bag of compost and my back hurts").findings}
     assert "older_age" not in {f.concept for f in older.read("I hold it for 30, then 68, then rest").findings}
+
+
+def test_a_pattern_word_reaches_the_inflections_other_patterns_keep_as_their_own_lemma():
+    from assistant.understanding.patterns import inflections, widened
+
+    known = {"feel", "feels", "feeling", "she", "shed", "fine", "find", "use", "used", "accident", "accidents"}
+    forms = inflections(known, {"shed": "shed"})
+    assert forms == {"feel": {"feels", "feeling"}, "use": {"used"}, "accident": {"accidents"}}
+    pattern = [{"LEMMA": "accident"}, {"LEMMA": {"IN": ["pants", "she"]}}]
+    widened(pattern, forms)
+    assert pattern == [{"LEMMA": {"IN": ["accident", "accidents"]}}, {"LEMMA": {"IN": ["pants", "she"]}}]

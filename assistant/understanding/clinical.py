@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import SettingsError
 from .matching import prefilter, quicken, token_matchers
-from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, pattern_words
+from .patterns import Lemmatiser, PatternError, Rewriter, compile_pattern, inflections, pattern_words, widened
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -304,6 +304,9 @@ class ClinicalReader:
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
                                      excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
                                      on_modifies=_on_modifies(r, ends)))
+        forms = inflections(pattern_words(compiled), table)
+        for tokens in compiled:
+            widened(tokens, forms)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*\[W036\]")  # a matcher left without token patterns
             # every concept's matches are kept, overlapping or not (read() picks the longest per concept), so one

@@ -84,6 +84,44 @@ def pattern_words(patterns: Iterable[list[dict]]) -> set[str]:
     return words
 
 
+_INFLECTIONS = ("ing", "es", "ed", "s", "d")
+
+
+def inflections(known: set[str], table: dict[str, str]) -> dict[str, set[str]]:
+    """Each pattern word → the other pattern words that are its regular inflections ("feel" → "feels", "feeling").
+
+    A word some pattern uses is its own lemma (so "feeling" in one pattern keeps "feeling" from reading as "feel"),
+    which left a pattern written with the base form blind to those forms ("accident ~3 pants" missed "accidents in
+    my pants"); a pattern's word is widened to them. Words the lemma table lists ("shed", "legged") are not
+    inflections of anything."""
+    forms: dict[str, set[str]] = {}
+    for word in known:
+        if word in table:
+            continue
+        for ending in _INFLECTIONS:
+            if not (word.endswith(ending) and len(word) > len(ending) + 2):
+                continue
+            stem = word[: -len(ending)]
+            if ending == "d" and not stem.endswith("e"):  # "used" is "use", "find" is no "fine"
+                continue
+            doubled = stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else ""
+            base = next((c for c in (stem, stem + "e", doubled) if c and c in known and c != word), None)
+            if base is not None:
+                forms.setdefault(base, set()).add(word)
+                break
+    return forms
+
+
+def widened(tokens: list[dict], forms: dict[str, set[str]]) -> None:
+    """A compiled pattern's lemmas widened in place to their inflections (see `inflections`)."""
+    for spec in tokens:
+        lemma = spec.get("LEMMA")
+        words = {lemma} if isinstance(lemma, str) else set(lemma.get("IN", ())) if isinstance(lemma, dict) else set()
+        extra = set().union(*(forms.get(w, set()) for w in words)) - words
+        if extra:
+            spec["LEMMA"] = {"IN": sorted(words | extra)}
+
+
 @dataclass
 class Lemmatiser:
     """Lower-cased word → lemma: the table first, else the word less a regular ending when that is a known lemma."""
