@@ -315,11 +315,17 @@ def test_the_opening_sentence_is_the_one_that_answers(bot, question, opening):
     assert _opening(bot.ask(question)).startswith(opening)
 
 
-def test_a_list_of_methods_is_compact_one_risk_marker_each_and_no_steps(bot, library):
+def test_a_list_of_methods_is_compact_one_warning_marker_each_and_no_steps(bot, library):
     from assistant.prompts import Prompts
 
     p = Prompts.load(REPO / "prompts")
-    markers = {r: p.render(f"which_risk_{r}") for r in ("low", "moderate", "high", "unknown")}
+
+    def marker(section) -> str:  # what the article warns of it: never a grade the article does not give
+        n = len(section.warnings)
+        key = "high" if section.tags.risk == "high" else "none" if not n else "one" if n == 1 else "many"
+        return p.render(f"which_warnings_{key}", n=n)
+
+    markers = {marker(s) for s in library.sections}
     for question in ("How do I stretch my mid back?", "Which stretches can I do lying down?",
                      "Are there methods where I need a second person?", "Which moves help my lower back?"):
         reply = bot.ask(question)
@@ -330,8 +336,8 @@ def test_a_list_of_methods_is_compact_one_risk_marker_each_and_no_steps(bot, lib
         assert len(items) == len(listed) >= 2, question
         for sid, line in zip(listed, items, strict=True):
             section = library.section(sid)
-            assert line.startswith(f"{items.index(line) + 1}. {section.title} ({markers[section.tags.risk]})")
-            assert sum(m in line for m in markers.values()) == 1, line
+            assert line.startswith(f"{items.index(line) + 1}. {section.title} ({marker(section)})")
+            assert sum(f"({m})" in line for m in markers) == 1, line
         for sid in listed:  # a method's warnings wait for its steps, but one the article calls risky shows why
             warned = [c for c in reply.citations if c.kind == "warning" and c.section_id == sid]
             assert len(warned) == (1 if library.section(sid).tags.risk == "high" else 0), (question, sid)
@@ -940,3 +946,12 @@ def test_only_having_a_mat_leaves_out_every_move_that_needs_something_else(bot, 
     reply = bot.ask("what can I do for my upper back? all I've got is a yoga mat")
     assert reply.intent == "which" and reply.focus, reply.answer
     assert not {"chair-rotation", "bed-edge-extension", "foam-roller"} & set(reply.focus), reply.focus
+
+
+def test_the_article_is_never_said_to_grade_a_move_and_injury_is_flagged_only_where_it_warns_of_it(bot, library):
+    for s in library.sections:
+        if s.tags.risk == "high" and not s.professional_only:
+            assert any(re.search(r"injur|risky|broken", w.text) for w in s.warnings), s.id
+    for question in ("is the foam roller safe?", "is the standing twist safe?", "which ones for my mid back?"):
+        answer = bot.ask(question).answer
+        assert not re.search(r"low-risk|low risk|moderately risky|moderate risk|high risk", answer), answer

@@ -405,11 +405,14 @@ class Composer:
         d.add(self.p.render("which_more"))
 
     def _list_item(self, d: Draft, i: int, s: Section, line: Passage | None, above: bool = False) -> None:
-        """One listed method: its name, its risk as the sidecar gives it, and its one line (cited); where it has no
-        sentence to quote but its steps (the knees-to-chest), its name alone: never words that are not the article's
-        (a lay description once stood there, uncited); `above` when that line already opened the reply."""
-        risk = f"which_risk_{s.tags.risk}"
-        risk = self.p.render(risk if self.p.has(risk) else "which_risk_unknown")
+        """One listed method: its name, what the article warns of it (how many warnings of its own, ⚠ where it warns
+        of injury: the article grades no move, so no grade) and its one line (cited); where it has no sentence to
+        quote but its steps (the knees-to-chest), its name alone: never words that are not the article's (a lay
+        description once stood there, uncited); `above` when that line already opened the reply."""
+        count = len(s.warnings)
+        label = ("which_warnings_high" if s.tags.risk == "high" else "which_warnings_none" if not count
+                 else "which_warnings_one" if count == 1 else "which_warnings_many")
+        risk = self.p.render(label, n=count)
         if line is None:
             d.add(self.p.render("which_item_plain", i=i, title=s.title, risk=risk))
             return

@@ -25,7 +25,7 @@ def opening(lines: list[str]) -> int:
 
 
 def listed_item(line: str, options: tuple[str, ...]) -> tuple[int, str, str] | None:
-    """A listed method's line ("2. Foam roller (low risk): …") as (where its name starts, its name, the offered
+    """A listed method's line ("2. Foam roller (3 warnings): …") as (where its name starts, its name, the offered
     question that opens its steps). The list and the offered questions follow the same order, and the question
     must name the method, so a numbered step or anything else is never taken for one."""
     m = _ITEM.match(line)
