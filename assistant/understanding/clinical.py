@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 DEFAULT_IGNORE = frozenset({"NEGATED_EXISTENCE", "OTHER_EXPERIENCER", "TRANSIENT", "GENERIC"})
 CATEGORIES = {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "OTHER_EXPERIENCER", "TRANSIENT", "INTENTIONAL",
-              "CHRONIC", "GENERIC", "PSEUDO", "TERMINATE"}
+              "CHRONIC", "GENERIC", "PSEUDO", "TERMINATE", "NO_LONGER"}
+# "don't have cancer anymore", "no longer have osteoporosis": a sign that was, denied only for now. Its negation reads
+# as history (so a past cancer, which counts though historical, still counts)
+NO_LONGER = "NO_LONGER"
 _DECADES = {"fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80, "nineties": 90}
 
 
@@ -378,6 +381,8 @@ class ClinicalReader:
                     plain.append((source[span.start_char], source[span.end_char - 1] + 1))
                     continue
                 flags = frozenset(m.category for m in span._.modifiers)
+                if NO_LONGER in flags:
+                    flags = (flags - {NO_LONGER, "NEGATED_EXISTENCE"}) | {"HISTORICAL"}
                 # by label: spaCy keeps a span's extension values by its boundaries, so two concepts
                 # matching the same words would share one `target_rule`
                 findings.append(Finding(concept_of[label], span.text, flags, source[span.start_char],
