@@ -236,3 +236,25 @@ def test_getting_back_up_after_a_move_asks_how_to_come_out_of_it_not_about_the_b
     _, up = bot.conversation(["How do I do the bed edge extension?", "how do I get back up after?"])
     assert up.status == "answered" and up.focus == ("bed-edge-extension",)
     assert "full sit-up to get back to the original position" in up.citations[0].quote, up.answer
+
+
+@pytest.mark.parametrize("pick, n", [("tell me about number 3", 3), ("how do i do number 4?", 4),
+                                     ("how long do I hold the third one?", 3)])
+def test_a_number_said_inside_a_short_request_picks_that_item_with_the_detail_asked(bot, pick, n):
+    listing, picked = bot.conversation(["what's good for my upper back?", pick])
+    assert picked.status == "answered" and picked.focus == (listing.focus[n - 1],), picked.answer
+    assert picked.intent in (("detail", "not_given") if "hold" in pick else ("howto",))
+
+
+def test_a_part_of_the_back_asked_after_a_move_that_speaks_of_it_is_that_moves_answer(bot):
+    _, low = bot.conversation(["how do I use the foam roller?", "and what about my lower back?"])
+    assert low.focus == ("foam-roller",), low.answer
+    assert any(c.quote.startswith("Never lie with your low back flat") for c in low.citations)
+    _, other = bot.conversation(["How do I do the child's pose?", "what about the lower back?"])
+    assert other.intent == "which" and len(other.focus) > 1  # the child's pose never names the low back
+
+
+def test_another_seat_asked_after_the_chair_twist_gets_what_the_article_says_of_the_seat(bot):
+    _, sofa = bot.conversation(["how do I do the chair rotation?", "what about on the couch?"])
+    assert sofa.status == "answered" and sofa.focus == ("chair-rotation",), sofa.answer
+    assert sofa.citations[0].quote == "Sit facing forward on a stable chair."

@@ -17,6 +17,7 @@ from .lexicon import (
     FLOOR,
     FLOOR_POSITIONS,
     MOTIONS,
+    REGIONS,
     SPINE,
     Facets,
     any_phrase,
@@ -264,7 +265,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     focus, last_intent = last_focus(history)
     # "3" after a numbered list of methods (or the options of a clarifying reply): that item
     if not named and focus and last_intent in ("which", "clarify") and (picked := _picked(text, len(focus))):
-        kind = detail_kind(history[-1].question) if last_intent == "clarify" and history else None
+        # the detail this one asks ("how long do I hold the third one?"), else the one the clarifying reply was for
+        kind = detail_kind(question) or (detail_kind(history[-1].question) if last_intent == "clarify" and history
+                                         else None)
         return Plan("detail" if kind else "howto", (focus[picked - 1],), f, kind, followup=True)
     # "the chair one" after "which of these do you mean?" for how long to hold it: that detail of the one picked
     if last_intent == "clarify" and history and not detail_kind(question) and len(question.split()) <= 6:
@@ -364,6 +367,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         alternatives = alternatives_to(focus, replace(f, positions=FLOOR_POSITIONS), library)
         if len(alternatives) == 1:
             return Plan("howto", alternatives, f, followup=True)
+    if (len(focus) == 1 and not named and f.regions and _WHAT_ABOUT.search(text) and last_intent != "which"
+            and _speaks_of(library.section(focus[0]), f.regions)):
+        # "what about my lower back?" after the foam roller: the same move for that part of the back, whose sentences
+        # speak of it ("Never lie with your low back flat on a foam roller…"); after a move that never names that
+        # part, the moves for it
+        return Plan("howto", focus, f, followup=True)
     if focus and not named and (f.without or _ANOTHER.search(text) and not asked_detail):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
@@ -512,9 +521,16 @@ _PICK = re.compile(r"^\s*(?:(?:no\.?|number|num|option|item|#)\s*)?(\d{1,2})(?:s
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
 
 
+# ...or said inside a short request ("tell me about number 3", "how do I do the third one?")
+_PICK_IN = re.compile(r"\b(?:number|num|no\.|option|item|#) ?(\d{1,2})\b|"
+                      r"\bthe (first|second|third|fourth|fifth|sixth|seventh)(?: one| method| move| stretch)\b")
+
+
 def _picked(text: str, count: int) -> int | None:
-    """The item a bare number or ordinal picks from a list of `count` ("3", "number 2", "the second one")."""
-    m = _PICK.match(text)
+    """The item a number or ordinal picks from a list of `count` ("3", "number 2", "the second one", "tell me about
+    number 3"); not one said while weighing two ("is the first one safer than the second one?")."""
+    m = _PICK.match(text) or (_PICK_IN.search(text) if len(text.split()) <= 8 and not _COMPARE.search(text)
+                              else None)
     if m is None:
         return None
     n = int(m.group(1)) if m.group(1) else _ORDINALS[m.group(2)]
@@ -538,6 +554,12 @@ def _kind_picked(text: str, f: Facets, focus: tuple[str, ...], library: Library)
     kept = tuple(sid for sid in focus if f.admits(library.section(sid))
                  and (not motions or library.section(sid).tags.motion in motions))
     return kept if 0 < len(kept) < len(focus) else ()
+
+
+def _speaks_of(s: Section, regions: frozenset[str]) -> bool:
+    """Whether the method's own sentences name every one of these parts of the back (by REGIONS' phrases)."""
+    text = " ".join(p.text.lower() for p in s.passages)
+    return all(any_phrase(text, REGIONS[r]) for r in regions)
 
 
 def _variant_meant(text: str, named: Section, library: Library) -> str | None:
