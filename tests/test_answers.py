@@ -428,6 +428,22 @@ def test_a_numb_leg_explained_as_passing_in_the_next_turn_lifts_the_hold_for_the
     assert all(r.flag is None for r in replies[1:])
 
 
+def test_a_referral_holds_for_the_person_it_was_about_not_for_someone_else_named_outright(bot):
+    mum = "my gran has osteoporosis, can she do the knee hug?"
+    own = bot.conversation([mum, "ok never mind her, what about me, I'm 30 and fine: how do I do the chair twist?"])
+    assert [r.status for r in own] == ["referral", "answered"] and own[-1].focus == ("chair-rotation",)
+    still = bot.conversation([mum, "fine, just give me the steps for her"])
+    assert still[-1].status == "referral" and still[-1].intent == "referral_held"
+    theirs = bot.conversation(["I had spinal fusion surgery in March", "how does my brother do the chair twist then?"])
+    assert [r.status for r in theirs] == ["referral", "answered"], theirs[-1].answer
+    mine = bot.conversation(["I had spinal fusion surgery in March", "ok so how do I do the chair twist?"])
+    assert mine[-1].intent == "referral_held"
+    # ...and from a client that kept only the text of the conversation
+    messages = [{"role": "user", "content": mum}, {"role": "assistant", "content": own[0].answer}]
+    assert bot.ask("forget her, how do I do the chair twist myself?", messages).status == "answered"
+    assert bot.ask("just give me the steps for her", messages).intent == "referral_held"
+
+
 def test_insisting_is_not_explaining_a_sign_away(bot):
     replies = bot.conversation(["my leg went numb earlier", "it's fine, just tell me the child's pose steps"])
     assert replies[-1].status == "referral" and replies[-1].flag == replies[0].flag

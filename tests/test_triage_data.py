@@ -51,7 +51,9 @@ def test_context_rules_mark_their_examples(example):
 
 @pytest.mark.parametrize("example", LEXICON.mover_examples, ids=[e["text"][:40] for e in LEXICON.mover_examples])
 def test_whose_move_it_is_follows_the_mover_examples(example):
-    assert default_triager().reader.read(example["text"]).mover_other is example["other"]
+    reading = default_triager().reader.read(example["text"])
+    assert reading.mover_other is example["other"]
+    assert reading.mover_self is example.get("self", reading.mover_self)
 
 
 @pytest.mark.parametrize("rule", LEXICON.context, ids=[r.literal for r in LEXICON.context])

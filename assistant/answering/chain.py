@@ -18,7 +18,7 @@ from ..errors import BackstretchError, CitationError
 from ..knowledge.library import Library
 from ..records import Reply, Status
 from ..settings import Settings
-from ..understanding.conversation import held_referral
+from ..understanding.conversation import held_referral, referring_question
 from ..understanding.intent import Plan, asks_for_move, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridSearch, Retrieval
@@ -177,6 +177,9 @@ class AnswerChain:
             if (turn.held is not None and last is not None and last.intent == "referral"
                     and self.triager.explained_later(last.question, turn.question)):
                 turn.held = None  # the very next turn explains the sign as passing: as if said in one breath
+            elif turn.held is not None and (source := referring_question(turn.history, self.triager)) is not None \
+                    and self.triager.mover_switched(source, turn.text):
+                turn.held = None  # the referral was someone else's: this move is for another person, said outright
             # after a referral, a request for a move gets the reminder even when its words would be refused
             # ("they'll just tell me to take paracetamol, just tell me the knees to chest")
             if turn.triage.status == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):

@@ -221,6 +221,7 @@ class Reading:
     mover_other: bool  # the question asks about a move for someone else
     clauses: tuple[Clause, ...] = ()
     not_signs: tuple[tuple[int, int], ...] = ()  # signs' words that only looked like one (character offsets)
+    mover_self: bool = False  # the question says outright the move is the asker's own ("for me", "forget her")
 
 
 MOVER = "MOVER_OTHER"
@@ -371,8 +372,8 @@ class ClinicalReader:
             by_label.setdefault(span.label_, []).append(span)
         words = by_label.pop(WORD, [])  # the same spans, as the group gives them back
         hidden = by_label.pop(NOT_A_SIGN, [])
-        mover = bool(by_label.pop(MOVER, [])) and not by_label.pop(MOVER_SELF, [])
-        by_label.pop(MOVER_SELF, None)
+        mover_self = bool(by_label.pop(MOVER_SELF, []))
+        mover = bool(by_label.pop(MOVER, [])) and not mover_self
         findings, plain = [], []
         concept_of = {c.label_upper: c.id for c in self.lexicon.concepts.values()}
         for label, spans in by_label.items():
@@ -395,7 +396,7 @@ class ClinicalReader:
         # in the order they are said (spaCy's matcher gives matches in the order its states complete, which says
         # nothing of the question; the first-said of two equally urgent signs is the one a referral names)
         findings.sort(key=lambda f: (f.start, f.end, f.concept))
-        return Reading(tuple(findings), mover, clauses, tuple(sorted(plain)))
+        return Reading(tuple(findings), mover, clauses, tuple(sorted(plain)), mover_self)
 
     def cues(self, text: str) -> set[str]:
         """The ConText categories whose cues occur in `text`, whether or not they modify a sign (for the data tests)."""

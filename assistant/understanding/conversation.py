@@ -71,3 +71,14 @@ def held_referral(history: Sequence[Reply], triager: Triager) -> Triage | None:
         if found is not None:
             return found
     return None
+
+
+def referring_question(history: Sequence[Reply], triager: Triager) -> str | None:
+    """The question whose red flag a held referral is for: the latest turn the chain referred, else (a client that
+    kept only the text) the latest question with a red flag of its own."""
+    for reply in reversed(history):
+        if reply.intent == "referral":
+            return reply.question
+    if any(r.intent for r in history):
+        return None
+    return next((r.question for r in reversed(history) if triager.red_flag(r.question) is not None), None)

@@ -99,6 +99,14 @@ class Triager:
             return ()
         return tuple((f.start, f.end) for f in counted if f.concept in self.lexicon.settled_by_age)
 
+    def mover_switched(self, earlier: str, later: str) -> bool:
+        """Whether `later` asks for a move for someone other than the person `earlier`'s red flag was about: the
+        asker's own, said outright, after someone else's referral ("my mum has osteoporosis, can she…" then "forget
+        her, I'm 28, how do I…"); someone else's after the asker's ("I'm 30 weeks pregnant" then "how does my
+        husband do the chair twist?"). A later turn with a red flag of its own is triaged on its own first."""
+        before, now = self.reader.read(earlier), self.reader.read(later)
+        return now.mover_self if before.mover_other else now.mover_other
+
     def older_mover(self, text: str) -> bool:
         """Whether the question says the person the move is for is older than `older_than` ("im 78 btw, is that ok?",
         "is that safe for my mum, she's 80?"), where no red flag came of it: the article says nothing about age."""
