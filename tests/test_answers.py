@@ -971,3 +971,11 @@ def test_the_article_is_never_said_to_grade_a_move_and_injury_is_flagged_only_wh
     for question in ("is the foam roller safe?", "is the standing twist safe?", "which ones for my mid back?"):
         answer = bot.ask(question).answer
         assert not re.search(r"low-risk|low risk|moderately risky|moderate risk|high risk", answer), answer
+
+
+def test_the_gentlest_stretch_asked_after_the_noun_gets_the_simple_stretch_from_the_moves_in_play(bot):
+    alone = bot.ask("nothing wrong with me, just stiff. which stretch is the easiest?")
+    assert alone.intent == "safety" and alone.focus == ("knees-to-chest",), alone.answer
+    _, after = bot.conversation(["what can I do for my upper back?", "ok which one's the gentlest?"])
+    assert after.focus == ("childs-pose",), after.answer  # the forward bend of the upper-back moves listed
+    assert "simple stretches" in after.citations[0].quote

@@ -85,6 +85,9 @@ _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|b
                              r"starter|quick)( \w+)? stretch(es)?\b|"
                              # "what's a gentle one?", "the gentlest thing to start with"
                              r"\b(gentle|gentlest|easy|easiest|simple|simplest) (one|thing|move|option)\b|"
+                             # "which stretch is gentlest?", "which one's the easiest?"
+                             r"\b(stretch|stretches|one|ones|move|moves)('s| is| are) (the )?(gentlest|easiest|simplest|"
+                             r"mildest)\b|"
                              # "what's the safest stretch?": the article's gentlest, not its warnings alone
                              r"\b(safest|least risky|lowest risk|lowest-risk) (\w+ )?(stretch(es)?|one|move|moves|thing|"
                              r"option|exercise)\b|"
@@ -345,10 +348,14 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # ...a lay description lifting a twist or an arch does not outweigh a stretch asked for without the crack ("how do
     # I stretch my back without cracking it?" reads near the standing arch)
     if not (named or (other_move and not crack_needed)) and (crack_needed or just_a_stretch) \
-            and (not followup or which_move) \
+            and (not followup or which_move or last_intent in ("which", "clarify")) \
             and not _COMPARE_TWO.search(text):
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
-        gentle = [sid for sid in methods if library.section(sid).tags.motion == "flexion"]
+        # ...among the moves just listed, when it follows a list ("how do I crack my mid back" then "which one is
+        # easiest?")
+        pool = list(focus) if last_intent in ("which", "clarify") and not named else methods
+        gentle = [sid for sid in pool if library.section(sid).tags.motion == "flexion"] or [
+            sid for sid in methods if library.section(sid).tags.motion == "flexion"]
         fitting = [sid for sid in gentle if f.admits(library.section(sid))]
         if not fitting and (f.positions - {"chair"} or f.without):
             # no forward bend fits where the asker is ("a quick standing stretch between cases"): the moves that do
