@@ -353,8 +353,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # the gentlest moves (those that bend the spine forward, without twisting or arching) that fit what is asked
         # ...among the moves just listed, when it follows a list ("how do I crack my mid back" then "which one is
         # easiest?")
-        pool = list(focus) if last_intent in ("which", "clarify") and not named else methods
-        gentle = [sid for sid in pool if library.section(sid).tags.motion == "flexion"] or [
+        listed = list(focus) if last_intent in ("which", "clarify") and not named else methods
+        gentle = [sid for sid in listed if library.section(sid).tags.motion == "flexion"] or [
             sid for sid in methods if library.section(sid).tags.motion == "flexion"]
         fitting = [sid for sid in gentle if f.admits(library.section(sid))]
         if not fitting and (f.positions - {"chair"} or f.without):
