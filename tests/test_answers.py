@@ -979,3 +979,18 @@ def test_the_gentlest_stretch_asked_after_the_noun_gets_the_simple_stretch_from_
     _, after = bot.conversation(["what can I do for my upper back?", "ok which one's the gentlest?"])
     assert after.focus == ("childs-pose",), after.answer  # the forward bend of the upper-back moves listed
     assert "simple stretches" in after.citations[0].quote
+
+
+def test_asked_which_is_riskier_the_warning_that_weighs_its_own_risk_leads_and_no_comparison_is_claimed(bot):
+    riskier = bot.ask("standing back arch or the bed edge one, which is more dangerous?")
+    assert riskier.intent == "compare" and "carries a little greater risk" in riskier.citations[0].quote
+    apart = bot.ask("which is riskier, the foam roller or the bed edge one?")
+    assert "carries a little greater risk" in apart.citations[0].quote
+    assert "does not compare the Foam roller and Bed-edge extension directly" in apart.answer, apart.answer
+
+
+def test_two_kinds_of_motion_weighed_are_said_to_be_the_articles_comparison_of_the_kinds_not_of_two_moves(bot):
+    reply = bot.ask("what's safer, twisting my back or bending it backwards?")
+    assert reply.intent == "compare"
+    assert "comparison of the kinds of motion (rotation and extension), not of two particular moves" in reply.answer
+    assert any("rotation tends to be a safer or more forgiving motion" in c.quote for c in reply.citations)

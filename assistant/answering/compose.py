@@ -68,6 +68,12 @@ class Draft:
         return re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines)).strip()
 
 
+# a comparison asked by risk ("which is riskier?"), and a warning that weighs a move's risk against others'
+_RISK_ASKED = re.compile(r"\b(saf\w*|risk\w*|danger\w*|harm\w*|hurt|injur\w*)\b")
+_WEIGHS_RISK = re.compile(r"\b(greater|more|less|lower|higher) risk\b|"
+                          r"\b(safer|riskier|more dangerous|less dangerous)\b")
+
+
 def _shares_an_asked_word(asking: str, passage: Passage, s: Section, describes: bool = False) -> bool:
     """Whether the passage shares a word with what is asked beyond the method's names (and, with `describes`, its lay
     descriptions: a move called by what you do in it) and the words of asking whether it is safe."""
@@ -173,7 +179,7 @@ class Composer:
         elif plan.intent == "compare" and plan.detail:
             self._compare_detail(draft, sections, plan.detail)
         elif plan.intent == "compare":
-            self._compare(draft, sections)
+            self._compare(draft, sections, normalise(retrieval.query), by_kind=not plan.facets.named)
         elif plan.intent == "detail":
             self._detail(draft, sections[0], plan.detail or "", retrieval, plan.also)
         else:
@@ -306,18 +312,28 @@ class Composer:
             for span in spans([w for w in s.warnings if w not in lead], self._text_of):
                 self._line(d, span)
 
-    def _compare(self, d: Draft, sections: list[Section]) -> None:
-        """The article's own comparative sentences first; where it compares none of the pair, it says so. Then each
-        method's own risk sentences and warnings."""
+    def _compare(self, d: Draft, sections: list[Section], asking: str = "", by_kind: bool = False) -> None:
+        """The article's own comparative sentences first (asked which is riskier, a method's warning that weighs its
+        own risk against others' leads: "it carries a little greater risk"); where it compares none of the pair, it
+        says so. Then each method's own risk sentences and warnings. Weighed by kind of motion (`by_kind`: no method
+        named, "twisting or arching?"), the comparison is said to be of the kinds, the methods being its nearest
+        moves of each."""
+        weighed = [w for s in sections for w in s.warnings if _WEIGHS_RISK.search(w.text)] \
+            if _RISK_ASKED.search(asking) else []
         said: list[Passage] = []
         for i, a in enumerate(sections):
             for b in sections[i + 1:]:
                 said += [p for p in self.library.comparisons_of(a, b) if p not in said]
+        compared = bool(said)
+        said = weighed + [p for p in sorted(said, key=lambda p: p.start) if p not in weighed]
         titles = self._join(s.title for s in sections)
-        if said:  # the article's own comparison is the direct answer
-            self._lead(d, sorted(said, key=lambda p: p.start))
+        kinds = list(dict.fromkeys(s.tags.motion for s in sections if s.tags.motion))
+        self._lead(d, said)  # the article's own comparison is the direct answer
+        if compared and by_kind and len(kinds) == len(sections) > 1:
+            d.add(self.p.render("compare_said_kinds", kinds=self._join(kinds), titles=titles))
+        elif compared:
             d.add(self.p.render("compare_said", titles=titles))
-        else:
+        else:  # (a warning weighing one's own risk is no comparison of the two)
             d.add(self.p.render("compare_not_said", titles=titles))
         for s in sections:
             d.add()
