@@ -994,3 +994,11 @@ def test_two_kinds_of_motion_weighed_are_said_to_be_the_articles_comparison_of_t
     assert reply.intent == "compare"
     assert "comparison of the kinds of motion (rotation and extension), not of two particular moves" in reply.answer
     assert any("rotation tends to be a safer or more forgiving motion" in c.quote for c in reply.citations)
+
+
+def test_cracking_as_such_gets_the_cautions_alone_and_a_safety_question_about_a_practice_its_nearest_risks(bot):
+    often = bot.ask("is it bad that i crack my back like twenty times a day? just a habit")
+    assert often.status == "answered" and often.citations
+    assert {c.section_id for c in often.citations} == {"general"}, often.answer
+    mate = bot.ask("my friend wants to press down on my back like a chiropractor would, is that safe?")
+    assert any(c.section_id == "professional-technique" for c in mate.citations), mate.answer

@@ -68,6 +68,10 @@ class Draft:
         return re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines)).strip()
 
 
+# cracking as such: how often or how much ("ten times a day", "it's a habit"), or the harm the cautions name
+_AS_SUCH = re.compile(r"\b(\d+|ten|twenty|many|lots of|loads of|several|a few|multiple) times\b|\b(how often|often|"
+                      r"every day|everyday|daily|a lot|all the time|habit|habitually|addicted|too much|constantly|"
+                      r"regularly|every morning|every night|arthritis|osteoarthritis|wear and tear)\b")
 # a comparison asked by risk ("which is riskier?"), and a warning that weighs a move's risk against others'
 _RISK_ASKED = re.compile(r"\b(saf\w*|risk\w*|danger\w*|harm\w*|hurt|injur\w*)\b")
 _WEIGHS_RISK = re.compile(r"\b(greater|more|less|lower|higher) risk\b|"
@@ -365,7 +369,10 @@ class Composer:
         for span in spans([c for g in self.library.general for c in g.warnings], self._text_of):
             self._line(d, span)
         related = []
-        for hit in r.sections:
+        # ...unless the question is about cracking as such, how often or how much, which the cautions answer ("is it
+        # bad to crack my back ten times a day?": a hug's broken ribs are no answer to it)
+        as_such = bool(_AS_SUCH.search(asking_part(normalise(r.query)))) and not plan.facets.any_filter
+        for hit in r.sections if not as_such else ():
             s = hit.section
             if self.library.is_general(s.id) or (plan.facets.any_filter and not plan.facets.admits(s)):
                 continue
