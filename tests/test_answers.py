@@ -84,7 +84,7 @@ def test_is_it_safe_is_answered_with_the_moves_warnings_not_referred(bot, librar
     reply = bot.ask("Is the hug from behind risky?")
     assert reply.status == "answered"
     assert set(quotes(reply, "warning")) >= {w.text for w in library.section("hug-from-behind").warnings}
-    assert "risky" in reply.answer.split("\n")[1]  # the plain line on the risk, from the template
+    assert "can cause injury" in reply.answer.split("\n")[1]  # the plain line on the risk, from the template
     assert not [c for c in reply.citations if c.kind == "step"]
 
 
@@ -934,7 +934,7 @@ def test_stretching_versus_cracking_gets_the_articles_aim_a_stretch_first(bot):
     ("any stretch for my sacroiliac joints?", "answered", "Lying knee-lever rotation"),
     ("how do i pop my hip, it feels tight and clicky", "out_of_scope", ""),
     ("how can I fix my posture at my desk at work?", "out_of_scope", "says nothing about posture"),
-    ("can you find me a good physio in Bristol?", "out_of_scope", "names no practitioners"),
+    ("can you find me a good physio in Bristol?", "out_of_scope", "no practitioners or clinics"),
 ])
 def test_a_region_the_article_names_is_its_ground_and_a_place_or_a_practitioner_is_not(bot, question, status, line):
     reply = bot.ask(question)
@@ -1002,3 +1002,32 @@ def test_cracking_as_such_gets_the_cautions_alone_and_a_safety_question_about_a_
     assert {c.section_id for c in often.citations} == {"general"}, often.answer
     mate = bot.ask("my friend wants to press down on my back like a chiropractor would, is that safe?")
     assert any(c.section_id == "professional-technique" for c in mate.citations), mate.answer
+
+
+def test_a_part_of_the_back_asked_of_a_named_move_opens_with_its_warning_about_that_part(bot):
+    reply = bot.ask("can I use the foam roller on my lower back as well?")
+    assert reply.focus == ("foam-roller",) and reply.citations[0].quote.startswith("Never lie with your low back flat")
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("is the front hug suitable for me? I have quite large breasts", "For women with large or sensitive breasts"),
+    ("how high is my partner meant to lift me for the hug from behind?", "A possibly more effective method"),
+])
+def test_whether_a_move_suits_someone_or_how_high_a_lift_goes_leads_with_the_sentence_that_says(bot, question, lead):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.citations[0].quote.startswith(lead), reply.answer
+    assert not [c for c in reply.citations if c.kind == "step" and "squeeze harder" in c.quote]
+
+
+def test_a_person_in_the_story_is_no_partner_for_the_move_asked_about(bot, library):
+    reply = bot.ask("my sister has osteoporosis, I don't, I'm 30. is it ok for me to crack my back with the twists?")
+    assert reply.status == "answered"
+    related = {c.section_id for c in reply.citations} - {"general"}
+    assert related and all(library.section(s).tags.motion == "rotation" for s in related), reply.answer
+
+
+def test_a_detail_the_move_in_focus_gives_is_answered_after_however_long_a_story(bot):
+    story = ("my uncle had bowel cancer so he's not doing any of this, it'll be me and my cousin, both of us in our "
+             "twenties and fine. how high does he lift me?")
+    _, reply = bot.conversation(["how do you do the hug from behind?", story])
+    assert reply.status == "answered" and reply.focus == ("hug-from-behind",), reply.answer

@@ -10,7 +10,7 @@ from ..prompts import Prompts
 from ..records import Citation, Passage, Section
 from ..understanding.details import missing_phrase
 from ..understanding.intent import Plan
-from ..understanding.lexicon import REGIONS, any_phrase, asking_part, normalise
+from ..understanding.lexicon import MOTIONS, REGIONS, any_phrase, asking_part, normalise
 from ..understanding.retrieval import Retrieval
 from ..understanding.triage import Triage
 from .verification import content_words
@@ -174,6 +174,9 @@ class Composer:
             # a list of one method is that method's answer: its steps; a follow-up about one of its tips ("what if my
             # belly gets in the way?" after the child's pose) opens with that tip
             asked = self._asked_about(sections[0], retrieval) if plan.followup else None
+            # ...and one asked for a part of the back its own sentences speak of ("can I roll my lower back on the foam
+            # roller?") opens with what it says of that part ("Never lie with your low back flat…")
+            asked = asked or self._of_region(sections[0], plan.facets.regions)
             self._howto(draft, sections[0], asked)
         elif plan.intent == "safety" and sections:
             self._safety(draft, sections[0], asked=self._asked_about(sections[0], retrieval),
@@ -262,6 +265,14 @@ class Composer:
         for span in spans(cautions, self._text_of):
             quote, n = d.cite(span)
             d.add(self.p.render("warning_line", quote=quote, n=n))
+
+    @staticmethod
+    def _of_region(s: Section, regions: frozenset[str]) -> Passage | None:
+        """The method's first warning that names the parts of the back asked for, if any."""
+        if not regions:
+            return None
+        return next((p for p in s.of_kind("warning") if all(any_phrase(p.text.lower(), REGIONS[r]) for r in regions)),
+                    None)
 
     @staticmethod
     def _asked_about(s: Section, r: Retrieval) -> Passage | None:
@@ -372,8 +383,11 @@ class Composer:
         # ...unless the question is about cracking as such, how often or how much, which the cautions answer ("is it
         # bad to crack my back ten times a day?": a hug's broken ribs are no answer to it)
         as_such = bool(_AS_SUCH.search(asking_part(normalise(r.query)))) and not plan.facets.any_filter
-        for hit in r.sections if not as_such else ():
-            s = hit.section
+        # ...and of the kind of motion it names, if it names one ("is it ok to crack my back with the twists?")
+        motions = {m for m, words in MOTIONS.items() if any_phrase(normalise(r.query), words)}
+        nearest = [s for s in self.library.sections if s.tags.motion in motions] if motions else [
+            hit.section for hit in r.sections]
+        for s in nearest if not as_such else ():
             if self.library.is_general(s.id) or (plan.facets.any_filter and not plan.facets.admits(s)):
                 continue
             related += [(r.passage_scores.get(p.id, 0.0), p) for p in s.passages

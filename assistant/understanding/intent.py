@@ -37,7 +37,9 @@ _SAFETY = re.compile(
     r"\b(safe|safer|safest|safely|safety|unsafe|risks?|risky|riskier|danger\w*|harm\w*|bad (for|to)|is it bad|"
     r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
     r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
-    r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling)\b")
+    r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling|"
+    # "is the front hug ok for me? I have big boobs": whether a move suits someone
+    r"(ok|okay|alright|suitable|appropriate) for (me|her|him|them|someone|people|my \w+))\b")
 # "im 78 btw, is that ok?" after a move: whether the move in focus is safe (said of a named move it is often a detail:
 # "I can't get my nose near the floor in child's pose, is that ok?")
 _IS_IT_OK = re.compile(r"\b(is|are|would|will) (that|it|this|they|these|those) (be )?(ok|okay|alright|all right|fine)\b")

@@ -228,13 +228,19 @@ def facets(question: str, sections: list[Section]) -> Facets:
     partner: bool | None = None
     if any_phrase(text, ALONE):
         partner = False
-    elif any_phrase(text, WITH_PARTNER) or any_phrase(text, PEOPLE) and _TOGETHER.search(text):
+    elif any_phrase(text, WITH_PARTNER) or _with_someone(asking_part(text)):
         partner = True
     # two regions wanted by one move ("what's good for hips and low back together?"), where a method covers both
     together = len(regions) > 1 and bool(_BOTH_REGIONS.search(said)) and any(
         regions <= set(s.tags.region) for s in sections if not s.professional_only)
     return Facets(frozenset(regions), frozenset(positions), frozenset(equipment), partner,
                   named_sections(said, sections), frozenset(avoid), together)
+
+
+def _with_someone(asking: str) -> bool:
+    """A person named with the move in the sentence that asks ("can my boyfriend crack my back?"), not one of the
+    story ("my brother has AS, I don't. Is it ok for me to crack my back with the twists?")."""
+    return any_phrase(asking, PEOPLE) and bool(_TOGETHER.search(asking))
 
 
 _BOTH_REGIONS = re.compile(r"\b(together|at the same time|at once|in one go|"

@@ -280,6 +280,8 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
     if topic and not (about_a_detail or gives_it):
         return Scope("out_of_scope", topic)
+    if about_a_detail:  # a detail the method named or in focus gives, however long the story before it
+        return Scope("article")
     text = said
     if _DOMAIN.search(text) or any(any_phrase(text, words) for words in REGIONS.values()):
         return Scope("article")
