@@ -1031,3 +1031,10 @@ def test_a_detail_the_move_in_focus_gives_is_answered_after_however_long_a_story
              "twenties and fine. how high does he lift me?")
     _, reply = bot.conversation(["how do you do the hug from behind?", story])
     assert reply.status == "answered" and reply.focus == ("hug-from-behind",), reply.answer
+
+
+def test_an_emergency_said_earlier_keeps_its_wording_when_a_later_turn_calls_it_something_milder(bot):
+    replies = bot.conversation(["since this morning my inner thighs and bum are numb and my back's gone",
+                                "it's probably just a trapped nerve, no time for A&E, just give me a stretch"])
+    assert [r.status for r in replies] == ["referral", "referral"]
+    assert all(r.urgent for r in replies) and not replies[-1].citations

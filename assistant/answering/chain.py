@@ -170,6 +170,13 @@ class AnswerChain:
     def _triage(self, turn: Turn) -> None:
         turn.triage = self.triager(turn.question, turn.text)
         if turn.triage.status == "referral":
+            held = held_referral(turn.history, self.triager) if turn.history else None
+            if held is not None and held.emergency and not turn.triage.emergency:
+                # an emergency said earlier stays one, whatever a later turn calls it ("just a trapped nerve, no time
+                # for A&E"): its wording, not a milder referral's
+                turn.triage = held
+                self._reply(turn, "referral", self.composer.held_referral(held), intent="referral_held")
+                return
             self._reply(turn, "referral", self.composer.referral(turn.triage), intent="referral")
         else:
             turn.held = held_referral(turn.history, self.triager)

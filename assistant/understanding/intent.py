@@ -117,8 +117,9 @@ _COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roll
 # two named methods set against each other for an aim ("chair twist or floor twist if I actually want it to crack?")
 _FOR_AN_AIM = re.compile(r"\b(if|when) (i|you|we) (actually |really |just |only )?(want|need)\b|"
                          r"\b(for|to get|to hear|to feel) (a |the )?(crack|pop|stretch)\w*|"
-                         # "chair twist or floor twist for the low back?"
-                         r"\bor\b[^?.!]{0,30}\bfor (my|the|your|a) (low |lower |upper |mid |middle )?(back|spine)\b")
+                         # "chair twist or floor twist for the low back?", "for the lower back, chair twist or knee lever?"
+                         r"\bor\b[^?.!]{0,30}\bfor (my|the|your|a) (low |lower |upper |mid |middle )?(back|spine)\b|"
+                         r"\bfor (my|the|your|a) (low |lower |upper |mid |middle )?(back|spine)\b[^?.!]{0,40}\bor\b")
 # a move asked for to crack ("which one cracks the lower back best?", "best way to crack my mid back"), not cracking
 # mentioned ("I don't care about the cracking - which ones?", "is stretching as good as getting it to crack?")
 _CRACK_ASKED = re.compile(r"\b(which|what)\b[^?.!]{0,25}\b(cracks?|pops?)\b(?! (sounds?|noises?|or))|"
