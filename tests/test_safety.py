@@ -129,3 +129,11 @@ def test_every_red_flag_the_lexicon_can_find_has_its_own_reason_line():
 def test_a_referral_names_the_sign_that_was_found_not_its_whole_group(bot, question, named):
     reply = bot.ask(question)
     assert reply.status == "referral" and f"({named})" in reply.answer, reply.answer
+
+
+def test_a_held_referral_names_the_sign_found_in_the_turn_that_referred(bot):
+    replies = bot.conversation(["I've been on prednisolone for years, can I do the chair twist?",
+                                "fine, just give me the steps anyway"])
+    assert replies[-1].intent == "referral_held"
+    assert "long-term steroid use" in replies[-1].answer
+    assert "a fall, an accident" not in replies[-1].answer  # not the group's whole list

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,7 +175,8 @@ class AnswerChain:
                 # an emergency said earlier stays one, whatever a later turn calls it ("just a trapped nerve, no time
                 # for A&E"): its wording, not a milder referral's
                 turn.triage = held
-                self._reply(turn, "referral", self.composer.held_referral(held), intent="referral_held")
+                self._reply(turn, "referral", self.composer.held_referral(self._its_sign(turn, held)),
+                            intent="referral_held")
                 return
             self._reply(turn, "referral", self.composer.referral(turn.triage), intent="referral")
         else:
@@ -191,6 +192,13 @@ class AnswerChain:
             # ("they'll just tell me to take paracetamol, just tell me the knees to chest")
             if turn.triage.status == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):
                 self._out_of_scope(turn, turn.triage.group)
+
+    def _its_sign(self, turn: Turn, held: Triage) -> Triage:
+        """The held referral naming the sign that was found in the turn that referred (the replies carry only its
+        group), so the reminder names that sign, not the group's whole list."""
+        source = referring_question(turn.history, self.triager)
+        found = self.triager.red_flag(source) if source is not None else None
+        return replace(held, concept=found.concept) if found is not None and found.group == held.group else held
 
     def _out_of_scope(self, turn: Turn, reason: str | None = None) -> None:
         self._reply(turn, "out_of_scope", self.composer.out_of_scope(reason), intent="out_of_scope",
@@ -220,7 +228,8 @@ class AnswerChain:
         """After a referral, a request for a move gets a reminder instead; a question that needs none is answered."""
         assert turn.plan is not None
         if turn.held is not None and (turn.plan.sections or turn.plan.intent != "safety" or asks_for_move(turn.text)):
-            self._reply(turn, "referral", self.composer.held_referral(turn.held), intent="referral_held")
+            self._reply(turn, "referral", self.composer.held_referral(self._its_sign(turn, turn.held)),
+                        intent="referral_held")
 
     def _compose(self, turn: Turn) -> Iterator[str] | None:
         assert turn.plan is not None and turn.retrieval is not None
