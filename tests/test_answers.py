@@ -1038,3 +1038,14 @@ def test_an_emergency_said_earlier_keeps_its_wording_when_a_later_turn_calls_it_
                                 "it's probably just a trapped nerve, no time for A&E, just give me a stretch"])
     assert [r.status for r in replies] == ["referral", "referral"]
     assert all(r.urgent for r in replies) and not replies[-1].citations
+
+
+def test_all_the_moves_asked_for_lists_every_move_one_can_do(bot, library):
+    reply = bot.ask("can you name all the moves in the article?")
+    assert reply.intent == "which"
+    assert set(reply.focus) == {s.id for s in library.sections if not s.professional_only}, reply.focus
+
+
+def test_a_stretch_wanted_without_a_crack_gets_the_articles_opening_and_its_forward_bends(bot):
+    reply = bot.ask("I only want to stretch, not crack. what's for that?")
+    assert reply.status == "answered" and "simple stretches" in reply.citations[0].quote, reply.answer

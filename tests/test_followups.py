@@ -258,3 +258,26 @@ def test_another_seat_asked_after_the_chair_twist_gets_what_the_article_says_of_
     _, sofa = bot.conversation(["how do I do the chair rotation?", "what about on the couch?"])
     assert sofa.status == "answered" and sofa.focus == ("chair-rotation",), sofa.answer
     assert sofa.citations[0].quote == "Sit facing forward on a stable chair."
+
+
+@pytest.mark.parametrize("first, then, expected", [
+    ("how do I do the standing rotation?", "and on the floor?", ("seated-floor-rotation",)),
+    ("how do I do the lying knee lever?", "could I do it on the bed instead?", ("lying-knee-lever",)),
+    ("how do I do the knee hug?", "and the other one, on my knees?", ("childs-pose",)),
+])
+def test_a_follow_up_naming_a_place_or_a_posture_resolves_against_the_move_in_focus(bot, first, then, expected):
+    _, reply = bot.conversation([first, then])
+    assert reply.status == "answered" and reply.focus[:1] == expected, reply.answer
+
+
+def test_a_move_for_someone_alone_after_a_partner_move_is_one_needing_no_one(bot, library):
+    _, reply = bot.conversation(["how do I do the hug from behind?", "I don't have anyone to help me though"])
+    assert reply.status in ("answered", "clarify") and reply.focus
+    assert not any(library.section(s).tags.partner for s in reply.focus), reply.focus
+
+
+def test_what_else_a_move_works_is_the_articles_sentence_on_it(bot):
+    _, reply = bot.conversation(["what's the bed edge one?", "does it help my core as well?"])
+    assert reply.status == "answered" and "great for strengthening your abdominal muscles" in reply.citations[0].quote
+    beyond = bot.ask("the bed one works your abs too, so what other ab exercises should I do?")
+    assert beyond.status == "out_of_scope"

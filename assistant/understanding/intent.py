@@ -80,6 +80,7 @@ _STRETCH_NOT_CRACK = re.compile(
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
     r"\b(won't|will not|wont|doesn't|does not|don't|do not) (make|get) (it|me|my back|your back) (to )?(crack|pop)|"
     r"\bjust (want|need|after) (a|the) (stretch|stretching)\b|\bnot the (crack|cracking|pop|popping|cracks|pops)\b|"
+    r"\b(stretch|stretching),? (and )?not (to )?(crack|cracking|pop|popping)\b|"
     r"\b(hates?|scared of|freaks? me out|afraid of)\b[^?.!]{0,25}\b(crack|cracking|popping)")
 # A plain stretch asked for, no crack and no kind of motion named ("what's a gentle stretch for a stiff back?",
 # "good stretch for that?"): the article's answer is its opening (simple stretches relieve tension) and its stretches
@@ -100,7 +101,7 @@ _JUST_A_STRETCH = re.compile(r"\b(gentle|gentlest|simple|simplest|easy|easiest|b
 _ASKS_ANYTHING = re.compile(r"\?|\b(how|what|which|why|when|where|whats|hows)\b|"
                             r"(^|[.!;,—–-]\s*)(who|can|could|should|would|will|is|are|do|does|did|any|anything)\b|"
                             r"\b(tell|show|give|teach|walk|talk) me\b|\b(help|recommend|suggest|explain|want|need|"
-                            r"looking for|steps)\b")
+                            r"looking for|steps|list|name)\b")
 _WHAT_HELPS = re.compile(r"\bwhat (helps|would help|will help|can help|might help|could help|do you recommend)\b|"
                          r"\bwhat (should|can|could) i do( for it| about it)?\s*[?.!]*$")
 _CRACK_WORDS = re.compile(rf"\b({CRACKING}|click\w*|adjust\w*)\b")
@@ -127,6 +128,8 @@ _CRACK_ASKED = re.compile(r"\b(which|what)\b[^?.!]{0,25}\b(cracks?|pops?)\b(?! (
 # a detail asked of "it" and nothing else ("how long do I hold it?", "how many times a day should I do that?")
 _BARE_DETAIL = re.compile(r"^\s*(and |so |ok |okay )?(how|what|when|where|which|should|do|can)\b[^.?!]{0,40}"
                           r"\b(it|that|this|that one|this one)\b[^.?!]{0,20}[.?!]*\s*$")
+_EVERY = re.compile(r"\ball (of )?(the |your |his |its )?(moves|methods|stretches|ways|exercises|techniques|ones)\b|"
+                    r"\bevery (move|method|stretch|way|exercise|technique|one)\b")
 _OTHERS = re.compile(r"\b(the other|the rest of the|any of the other|all the other)\b")
 _QUANTITY = re.compile(r"\bhow (many|often|long|much|soon)\b")
 _PRONOUN = re.compile(r"\b(it|this|that|this one|that one|them|these|those)\b")
@@ -282,6 +285,10 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         kind = detail_kind(history[-1].question)
         if kind and len(chosen) == 1:
             return Plan("detail", chosen, f, kind, followup=True)
+    if named and focus and _PRONOUN.search(text) and all(named_only_as_a_place(library.section(sid), text)
+                                                           for sid in named):
+        # "can I do it on my bed instead?" after the knee lever: the bed is a place for it, not the bed-edge move
+        named = ()
     followup = is_followup(question, named, f, focus)
     if not named and last_intent in ("which", "clarify") and (kept := _kind_picked(text, f, focus, library)):
         # "how do I do the twisting one?" after a list: the listed moves of that kind; one is answered, several are
@@ -375,15 +382,21 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if focus and not named and not f.positions and _WHAT_ABOUT.search(text) and any_phrase(text, FLOOR):
         # "what about on the floor?" after the chair twist: the move of the same kind done down on the floor
         alternatives = alternatives_to(focus, replace(f, positions=FLOOR_POSITIONS), library)
-        if len(alternatives) == 1:
-            return Plan("howto", alternatives, f, followup=True)
+        # ...the one named for the floor where several are done down there ("and on the floor?" after the standing
+        # twist: the seated floor rotation, not also the knee lever)
+        by_name = [sid for sid in alternatives if any(any_phrase(n.lower(), FLOOR) for n in
+                                                      (library.section(sid).title, *library.section(sid).aliases))]
+        if len(alternatives) == 1 or len(by_name) == 1:
+            return Plan("howto", tuple(by_name[:1] or alternatives), f, followup=True)
     if (len(focus) == 1 and not named and f.regions and _WHAT_ABOUT.search(text) and last_intent != "which"
             and _speaks_of(library.section(focus[0]), f.regions)):
         # "what about my lower back?" after the foam roller: the same move for that part of the back, whose sentences
         # speak of it ("Never lie with your low back flat on a foam roller…"); after a move that never names that
         # part, the moves for it
         return Plan("howto", focus, f, followup=True)
-    if focus and not named and (f.without or _ANOTHER.search(text) and not asked_detail):
+    # (no one to help, after a move that needs someone, is doing without that someone)
+    alone_now = f.partner is False and bool(focus) and library.section(focus[0]).tags.partner
+    if focus and not named and (f.without or alone_now or _ANOTHER.search(text) and not asked_detail):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
         if len(alternatives) == 1:
@@ -503,7 +516,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if not named and not followup and (f.any_filter or which_move or not top
                                        or retrieval.sections and library.is_general(retrieval.sections[0].section.id)):
         # the professional-only technique is never offered as an option to try
-        admitted = [sid for sid in methods if f.admits(library.section(sid)) and not library.section(sid).professional_only]
+        # "what are all the moves?": every one of them, not the ten best-ranked
+        every = [s.id for s in library.sections] if _EVERY.search(text) else methods
+        admitted = [sid for sid in every if f.admits(library.section(sid)) and not library.section(sid).professional_only]
         if f.regions:  # methods whose main region (listed first in the sidecar) was asked for come first
             admitted.sort(key=lambda sid: library.section(sid).tags.region[:1][0] not in f.regions)
         # "what are the twisting ones?": a motion asked for keeps the methods of that motion

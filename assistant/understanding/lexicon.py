@@ -85,7 +85,8 @@ _TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out
                        r"(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|(crack|pop|do|adjust)\w* my|to me|for me|"
                        r"each other)\b")
 ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
-         "without anyone", "without someone", "nobody", "no one", "no-one")
+         "without anyone", "without someone", "nobody", "no one", "no-one", "don't have anyone", "do not have anyone",
+         "dont have anyone", "haven't got anyone", "have not got anyone", "no one to help", "nobody to help")
 
 
 def normalise(text: str) -> str:

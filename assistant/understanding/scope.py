@@ -101,10 +101,13 @@ OTHER_BODY_PARTS = re.compile(
 _LIKE_THE_BACK = re.compile(r"\b(like|same (way )?as|similar to|the way i do) (i do )?(my|your|the) (lower |upper |mid )?back\b")
 
 
+_KNEELING = re.compile(r"\bon (my|your|his|her|their|our|all) (knees|fours)\b")
+
+
 def about_other_body_part(text: str) -> bool:
     """A question about another joint, as the thing to treat, that never mentions the back or spine (but as the
     likeness the joint is compared with)."""
-    text = normalise(text)
+    text = _KNEELING.sub(" ", normalise(text))  # "on my knees" is a posture, not a joint to treat
     return bool(OTHER_BODY_PARTS.search(text)) and not _BACK_WORDS.search(_LIKE_THE_BACK.sub(" ", text))
 
 
@@ -137,6 +140,14 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
 
 
 _OTHER_THAN_IT = re.compile(r"\b(other|more|different|else)\s*$")
+
+
+def asked_beyond(question: str) -> bool:
+    """Whether a topic is asked beyond what the article says ("the bed one works your abs too, what other ab exercises
+    should I do?"): refused even where the method named gives a detail of it."""
+    text = normalise(question)
+    found = next((m for k in scope_kinds() if k.topic and (m := k.asked(text))), None)
+    return found is not None and bool(_OTHER_THAN_IT.search(text[max(0, found.start() - 12):found.start()]))
 
 
 # "apart from child's pose, what other yoga poses…": the method set aside is not the one asked about
@@ -251,7 +262,9 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         decision = router.decide(retrieval.vector, names_method=bool(retrieval.facets.named))
         sure = decision.kind == "article" and decision.score >= router.article_sure
         # a request for moves is no greeting, however short ("which ones need another person to help?")
-        social_move = decision.kind == "social" and asks_for_move(text)
+        # ...nor is what the asker has or lacks, said right after a move ("I don't have anyone to help me though")
+        social_move = decision.kind == "social" and (asks_for_move(text) or bool(focus)
+                                                     and retrieval.facets.any_filter)
         # a joint the article itself names for a move ("my hip clicked in the knee lever"), asked with that move
         # named, is no other joint: the route is trusted only for one the article never uses
         own_joint = (decision.reason == "other_joint" and bool(named)
@@ -278,7 +291,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
     if about_other_body_part(text) and not retrieval.facets.named:
         return Scope("out_of_scope", "other_joint")
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
-    if topic and not (about_a_detail or gives_it):
+    if topic and (not (about_a_detail or gives_it) or asked_beyond(text)):
         return Scope("out_of_scope", topic)
     if about_a_detail:  # a detail the method named or in focus gives, however long the story before it
         return Scope("article")
