@@ -971,6 +971,8 @@ def test_the_article_is_never_said_to_grade_a_move_and_injury_is_flagged_only_wh
     for question in ("is the foam roller safe?", "is the standing twist safe?", "which ones for my mid back?"):
         answer = bot.ask(question).answer
         assert not re.search(r"low-risk|low risk|moderately risky|moderate risk|high risk", answer), answer
+    professional = bot.ask("is the technique for trained professionals dangerous?").answer
+    assert "can cause injury" not in professional and "not something to do yourself" in professional
 
 
 def test_the_gentlest_stretch_asked_after_the_noun_gets_the_simple_stretch_from_the_moves_in_play(bot):

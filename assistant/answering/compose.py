@@ -316,7 +316,8 @@ class Composer:
             d.add(self.p.render("safety_intro", title=s.title))
         else:
             self._lead(d, lead)
-        risk = f"risk_{s.tags.risk}"
+        # (the professionals' technique: the article says who may do it, not that it injures)
+        risk = "professional_only" if s.professional_only else f"risk_{s.tags.risk}"
         d.add(self.p.render(risk if self.p.has(risk) else "risk_unknown", title=s.title))
         for span in spans(about, self._text_of):
             if header or span.first not in lead:
