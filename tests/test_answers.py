@@ -1051,3 +1051,12 @@ def test_all_the_moves_asked_for_lists_every_move_one_can_do(bot, library):
 def test_a_stretch_wanted_without_a_crack_gets_the_articles_opening_and_its_forward_bends(bot):
     reply = bot.ask("I only want to stretch, not crack. what's for that?")
     assert reply.status == "answered" and "simple stretches" in reply.citations[0].quote, reply.answer
+
+
+@pytest.mark.parametrize("question, lead", [
+    ("can I pull a muscle doing the standing rotation?", "You can use some momentum by swinging your arms"),
+    ("my belly gets in the way in the child's pose, does it matter?", "You may not be very flexible, or your belly"),
+])
+def test_a_question_one_of_a_moves_tips_or_warnings_answers_opens_with_it(bot, question, lead):
+    reply = bot.ask(question)
+    assert reply.status == "answered" and reply.citations[0].quote.startswith(lead), reply.answer

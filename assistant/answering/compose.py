@@ -173,7 +173,9 @@ class Composer:
         if plan.intent == "howto" or (plan.intent == "which" and plan.matched and len(sections) == 1):
             # a list of one method is that method's answer: its steps; a follow-up about one of its tips ("what if my
             # belly gets in the way?" after the child's pose) opens with that tip
-            asked = self._asked_about(sections[0], retrieval) if plan.followup else None
+            # ...and so does a first question one of its tips or warnings answers ("can I pull a muscle doing the
+            # standing twist?", "my belly gets in the way in child's pose")
+            asked = self._asked_about(sections[0], retrieval, ("tip",) if plan.followup else ("tip", "warning"))
             # ...and one asked for a part of the back its own sentences speak of ("can I roll my lower back on the foam
             # roller?") opens with what it says of that part ("Never lie with your low back flat…")
             asked = asked or self._of_region(sections[0], plan.facets.regions)
@@ -275,7 +277,7 @@ class Composer:
                     None)
 
     @staticmethod
-    def _asked_about(s: Section, r: Retrieval) -> Passage | None:
+    def _asked_about(s: Section, r: Retrieval, kinds: tuple[str, ...] = ("tip",)) -> Passage | None:
         """The method's tip that the question is about ("is it ok to rock a bit in the knee hug?"): the passage
         retrieval ranks first of every passage in the article, if it is this method's tip (its steps are no answer to
         "is it safe?": tried, they led with a step for questions the warnings answer) and shares a word
@@ -284,7 +286,7 @@ class Composer:
         if not r.passage_scores:
             return None
         best = max(r.passage_scores, key=lambda pid: r.passage_scores[pid])
-        found = next((p for p in s.passages if p.id == best and p.kind == "tip"), None)
+        found = next((p for p in s.passages if p.id == best and p.kind in kinds), None)
         if found is None:
             return None
         asking = asking_part(normalise(r.query))  # the sentence that asks, not the story around it
