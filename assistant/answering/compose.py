@@ -10,7 +10,7 @@ from ..prompts import Prompts
 from ..records import Citation, Passage, Section
 from ..understanding.details import missing_phrase
 from ..understanding.intent import Plan
-from ..understanding.lexicon import MOTIONS, REGIONS, any_phrase, asking_part, normalise
+from ..understanding.lexicon import MOTIONS, REGIONS, any_phrase, asking_part, names_regions, normalise
 from ..understanding.retrieval import Retrieval
 from ..understanding.triage import Triage
 from .verification import content_words
@@ -273,8 +273,7 @@ class Composer:
         """The method's first warning that names the parts of the back asked for, if any."""
         if not regions:
             return None
-        return next((p for p in s.of_kind("warning") if all(any_phrase(p.text.lower(), REGIONS[r]) for r in regions)),
-                    None)
+        return next((p for p in s.of_kind("warning") if names_regions(p.text, regions)), None)
 
     @staticmethod
     def _asked_about(s: Section, r: Retrieval, kinds: tuple[str, ...] = ("tip",)) -> Passage | None:

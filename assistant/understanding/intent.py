@@ -17,13 +17,13 @@ from .lexicon import (
     FLOOR,
     FLOOR_POSITIONS,
     MOTIONS,
-    REGIONS,
     SPINE,
     Facets,
     any_phrase,
     asking_part,
     facets,
     named_only_as_a_place,
+    names_regions,
     normalise,
     questions_asked,
     without_any_names,
@@ -151,13 +151,15 @@ class Plan:
     also: tuple[str, ...] = ()  # further details asked in the same question ("how long, and how often?")
 
 
+# what a single move is called when it is described, not named ("the stretch where…", "the one with…")
+_ONE_MOVE = r"(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
 # "the stretch where I…", "the one with…": the question describes a single move, not a kind of move.
-_DESCRIBES_ONE = re.compile(r"\b(the|that|this) (\w+ )?(stretch|move|exercise|position|pose|one|thing|technique|method|twist|trick)"
-                            r" (where|that|with|in which|when|you do|i do|for)\b|\bthere'?s? (one|a \w+) (where|that)\b")
+_DESCRIBES_ONE = re.compile(rf"\b(the|that|this) (\w+ )?{_ONE_MOVE} (where|that|with|in which|when|you do|i do|for)\b|"
+                            r"\bthere'?s? (one|a \w+) (where|that)\b")
 
 
-_WHAT_THE_ONE = re.compile(r"\b(what|which)('s| is| was) the (\w+ )?(stretch|move|exercise|position|pose|one|thing|"
-                           r"technique|method|twist|trick) (where|that|with|in which|when|you do|i do)\b")
+_WHAT_THE_ONE = re.compile(rf"\b(what|which)('s| is| was) the (\w+ )?{_ONE_MOVE} (where|that|with|in which|when|you do|"
+                           r"i do)\b")
 
 
 # A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
@@ -389,7 +391,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(alternatives) == 1 or len(by_name) == 1:
             return Plan("howto", tuple(by_name[:1] or alternatives), f, followup=True)
     if (len(focus) == 1 and not named and f.regions and _WHAT_ABOUT.search(text) and last_intent != "which"
-            and _speaks_of(library.section(focus[0]), f.regions)):
+            and names_regions(" ".join(p.text for p in library.section(focus[0]).passages), f.regions)):
         # "what about my lower back?" after the foam roller: the same move for that part of the back, whose sentences
         # speak of it ("Never lie with your low back flat on a foam roller…"); after a move that never names that
         # part, the moves for it
@@ -579,12 +581,6 @@ def _kind_picked(text: str, f: Facets, focus: tuple[str, ...], library: Library)
     kept = tuple(sid for sid in focus if f.admits(library.section(sid))
                  and (not motions or library.section(sid).tags.motion in motions))
     return kept if 0 < len(kept) < len(focus) else ()
-
-
-def _speaks_of(s: Section, regions: frozenset[str]) -> bool:
-    """Whether the method's own sentences name every one of these parts of the back (by REGIONS' phrases)."""
-    text = " ".join(p.text.lower() for p in s.passages)
-    return all(any_phrase(text, REGIONS[r]) for r in regions)
 
 
 def _variant_meant(text: str, named: Section, library: Library) -> str | None:

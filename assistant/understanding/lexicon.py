@@ -292,6 +292,12 @@ def questions_asked(text: str) -> str:
     return " ".join(asked) if asked else asking_part(text)
 
 
+def names_regions(text: str, regions: frozenset[str]) -> bool:
+    """Whether the text (an article sentence or several) names every one of these parts of the back, by REGIONS'
+    phrases."""
+    return all(any_phrase(text.lower(), REGIONS[r]) for r in regions)
+
+
 _PLACE_WORDS = frozenset({"on", "in", "over", "at", "the", "my", "your", "their", "her", "his", "a", "an"})
 _PLACES = frozenset({"bed", "mattress", "chair", "floor", "ground", "desk"})
 

@@ -125,11 +125,11 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
     """The subject the article never covers that the question is on (posture, pilates…), unless the sentence
     that asks names one of the article's methods."""
     text = normalise(question)
-    found = next(((k.reason, m) for k in scope_kinds() if k.topic and (m := k.asked(text))), None)
+    found = _topic(text)
     if found is None:
         return None
     # "the bed one works your abs too, what other ab exercises should I do?": asked beyond the method it names
-    beyond = _OTHER_THAN_IT.search(text[max(0, found[1].start() - 12):found[1].start()])
+    beyond = _beyond(text, found[1])
     # ...by a name, not a place it is done in ("how do I fix my posture at my desk?")
     asking = _APART_FROM.sub(" ", asking_part(text))
     by_name = [sid for sid in named_sections(asking, list(sections))
@@ -146,8 +146,18 @@ def asked_beyond(question: str) -> bool:
     """Whether a topic is asked beyond what the article says ("the bed one works your abs too, what other ab exercises
     should I do?"): refused even where the method named gives a detail of it."""
     text = normalise(question)
-    found = next((m for k in scope_kinds() if k.topic and (m := k.asked(text))), None)
-    return found is not None and bool(_OTHER_THAN_IT.search(text[max(0, found.start() - 12):found.start()]))
+    found = _topic(text)
+    return found is not None and _beyond(text, found[1])
+
+
+def _topic(text: str) -> tuple[str, re.Match] | None:
+    """The first topic kind the (normalised) question is on, with where its words were found."""
+    return next(((k.reason, m) for k in scope_kinds() if k.topic and (m := k.asked(text))), None)
+
+
+def _beyond(text: str, found: re.Match) -> bool:
+    """Whether the topic's words come right after "other", "more" or "else" (asked beyond what a method gives)."""
+    return bool(_OTHER_THAN_IT.search(text[max(0, found.start() - 12):found.start()]))
 
 
 # "apart from child's pose, what other yoga poses…": the method set aside is not the one asked about
