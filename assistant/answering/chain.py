@@ -170,8 +170,8 @@ class AnswerChain:
     def _triage(self, turn: Turn) -> None:
         turn.triage = self.triager(turn.question, turn.text)
         if turn.triage.status == "referral":
-            held = held_referral(turn.history, self.triager) if turn.history else None
-            if held is not None and held.emergency and not turn.triage.emergency:
+            held = held_referral(turn.history, self.triager) if turn.history and not turn.triage.emergency else None
+            if held is not None and held.emergency:
                 # an emergency said earlier stays one, whatever a later turn calls it ("just a trapped nerve, no time
                 # for A&E"): its wording, not a milder referral's
                 turn.triage = held

@@ -308,7 +308,8 @@ class ClinicalReader:
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
                                      excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
                                      on_modifies=_on_modifies(r, ends)))
-        forms = inflections(pattern_words(compiled), table)
+        known = pattern_words(compiled)  # widening adds no word: every inflection added is a pattern word already
+        forms = inflections(known, table)
         for tokens in compiled:
             widened(tokens, forms)
         with warnings.catch_warnings():
@@ -328,7 +329,7 @@ class ClinicalReader:
         for matcher in token_matchers(nlp):
             quicken(matcher)
         prefilter(nlp)
-        self._lemma = Lemmatiser(table, pattern_words(compiled))
+        self._lemma = Lemmatiser(table, known)
         return nlp
 
     def warm(self) -> None:
