@@ -9,8 +9,8 @@ from ..errors import BackstretchError
 
 CASE_KEYS = {"id", "question", "turns", "category", "expect", "sections", "must_cite", "cite_any", "must_warn",
              "must_not_include", "urgent"}
-CATEGORIES = ("howto", "detail", "safety", "region", "compare", "out_of_scope", "red_flag", "followup", "social",
-              "adversarial")
+CATEGORIES = ("howto", "detail", "safety", "region", "compare", "out_of_scope", "red_flag", "near_miss", "followup",
+              "social", "adversarial")
 STATUSES = {"answered", "out_of_scope", "referral", "clarify", "social"}
 
 
