@@ -281,3 +281,37 @@ def test_what_else_a_move_works_is_the_articles_sentence_on_it(bot):
     assert reply.status == "answered" and "great for strengthening your abdominal muscles" in reply.citations[0].quote
     beyond = bot.ask("the bed one works your abs too, so what other ab exercises should I do?")
     assert beyond.status == "out_of_scope"
+
+
+def test_the_version_with_a_mark_of_its_variant_after_a_move_is_that_variant(bot):
+    first, second = bot.conversation(["walk me through the standing back extension",
+                                      "what about the one with my hands?"])
+    assert first.focus == ("standing-extension",)
+    assert second.status == "answered" and second.focus == ("hand-pressure-extension",)
+
+
+def test_a_kind_of_motion_asked_to_be_left_out_is_never_the_move_given(bot, library):
+    reply = bot.ask("easy stretch on the floor that doesn't involve twisting")
+    assert reply.status == "answered" and reply.focus
+    assert all(library.section(s).tags.motion != "rotation" for s in reply.focus)
+
+
+def test_a_risk_word_in_the_story_before_whats_the_named_move_is_the_storys(bot):
+    reply = bot.ask("my balance is bad so I worry about falling. whats the seated floor twist?")
+    assert reply.intent == "howto" and reply.focus == ("seated-floor-rotation",)
+
+
+def test_doing_it_alone_after_the_partner_moves_lists_the_moves_done_without_anyone(bot, library):
+    first, second = bot.conversation(["which ones need someone else to do them?",
+                                      "nobody's home though, what can I do on my own instead?"])
+    assert set(first.focus) >= {"hug-from-front", "hug-from-behind"}
+    assert second.intent == "which" and len(second.focus) > 1
+    assert not any(library.section(s).tags.partner for s in second.focus)
+
+
+@pytest.mark.parametrize("question, section", [
+    ("how to crack my back by leaning backwards when standing up", "standing-extension"),
+    ("the kneeling one where your arms go out in front, how's that go?", "childs-pose")])
+def test_how_to_and_hows_that_go_ask_for_the_steps(bot, question, section):
+    reply = bot.ask(question)
+    assert reply.intent == "howto" and reply.focus == (section,)

@@ -21,6 +21,7 @@ from .lexicon import (
     Facets,
     any_phrase,
     asking_part,
+    denied_motions,
     facets,
     named_only_as_a_place,
     names_regions,
@@ -77,6 +78,9 @@ _STRETCH_NOT_CRACK = re.compile(
     r"\bpoint\b[^?.!]{0,30}\b(crack|pop)\w*\b[^?.!]{0,10}\bor not\b|"
     r"\b(do not|don't|dont|never) (really |actually |even )?(want|like|need)\b[^?.!]{0,20}\b(crack|cracking|pop|popping)|"
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
+    # "without needing to crack anything", "not about cracking"
+    r"\bwithout (needing|having|wanting|trying|having) to (crack|pop)\w*\b|"
+    r"\bnot (about|for|into|after) (the )?(crack|cracking|popping|pops|cracks)\b|"
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
     r"\b(won't|will not|wont|doesn't|does not|don't|do not) (make|get) (it|me|my back|your back) (to )?(crack|pop)|"
     r"\bjust (want|need|after) (a|the) (stretch|stretching)\b|\bnot the (crack|cracking|pop|popping|cracks|pops)\b|"
@@ -113,6 +117,9 @@ _BOTH = re.compile(r"\b(two|both|all)\b")
 _WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")
 _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
+# "and the version with my hand?": a variant of the move in focus asked for by what tells it apart
+_VERSION = re.compile(r"\b(version|variant|variation|one|way|kind)\s+(with|using|where)\b")
+_WHATS_THE = re.compile(r"\bwhat('?s| is| was) the\b")
 # two moves weighed by name or kind ("kneeling child's pose or standing back arch?"): a comparison, not this
 _COMPARE_TWO = re.compile(r"\b(twist\w*|arch\w*|rotat\w*|extension|pose|hug|roller|chair|bed)\b[^?.!]{0,40}\bor\b")
 # two named methods set against each other for an aim ("chair twist or floor twist if I actually want it to crack?")
@@ -164,9 +171,12 @@ _WHAT_THE_ONE = re.compile(rf"\b(what|which)('s| is| was) the (\w+ )?{_ONE_MOVE}
 
 # A request for the steps of a move ("how do I…", "walk me through…"), by the question's structure.
 _HOW_REQUEST = re.compile(r"\bhow (do|can|should|would) (i|you|we)\b|\b(walk|talk) me (through|thru)\b|\bhow (exactly |actually )?"
-                          r"(does|do) (it|that|this|you do it|you do that) (go|work)\b|\bshow me how\b|\bsteps\b")
+                          r"(does|do) (it|that|this|you do it|you do that) (go|work)\b|\bshow me how\b|\bsteps\b|"
+                          # "how to crack my back leaning backwards", "how's that go?"
+                          r"(^|[.?!,;]\s*)how to\b|\bhow'?s (it|that|this) (go|work|done)\b")
 # asking for the whole move, not one detail of it ("how do I do the one where … reach your arms out")
 _DO_IT = re.compile(r"\bhow (do|can|should|would) (i|you|we) (do|perform|get into)\b|\bwalk me (through|thru)\b|"
+                    r"\bhow('?s| does| do) (it|that|this) go\b|"
                     r"\b(the|what are the) (actual |full |proper )?steps\b|"
                     # "…walk your hands out on the floor, steps?": the steps asked for after the move described
                     r"(^|[,.;:!?]\s*)steps( please| pls)?\s*\?*\s*$")
@@ -299,7 +309,17 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(kept) == 1:
             return Plan("detail" if kind else "howto", kept, f, kind, followup=True)
         return Plan("clarify", kept[:top_k], f, kind, followup=True)
+    if not named and len(focus) == 1 and _VERSION.search(text) and (
+            variant := _variant_meant(text, library.section(focus[0]), library, least=1)):
+        # "and the version with my hand?" after the standing arch: its variant, told apart by one of its marks
+        kind = detail_kind(question)
+        return Plan("detail" if kind else "howto", (variant,), f, kind, followup=True)
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
+    # "a floor stretch that doesn't involve twisting": no move of a motion asked to be left out
+    denied = denied_motions(text)
+    methods = [sid for sid in methods if library.section(sid).tags.motion not in denied] or methods
+    told = retrieval.described if retrieval.described and (
+        library.section(retrieval.described).tags.motion not in denied) else None  # a move the question describes
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
     asked = facets(asking_part(text), library.sections) if len(named) == 1 and (f.equipment or f.positions) else None
@@ -347,12 +367,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             return Plan("detail", (defining,), f, asked_detail)
         asked_detail = None  # no sentence of the article defines it: read as any other question
 
-    other_move = retrieval.described and library.section(retrieval.described).tags.motion != "flexion"
+    other_move = told and library.section(told).tags.motion != "flexion"
     # ...and "what helps?" for a back with nothing else asked ("pulled my back lifting weights, what helps"): not the
     # best-ranked move by a word of the story (lifting: the hug where someone lifts you)
     helps = (bool(_WHAT_HELPS.search(asking_part(text))) or not _ASKS_ANYTHING.search(text)) \
         and not f.any_filter and not named
-    motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)}  # the kinds of motion it names
+    motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)} - denied  # the kinds of motion it names
     just_a_stretch = ((bool(_JUST_A_STRETCH.search(text)) or helps) and not _CRACK_WORDS.search(text)
                       and not f.equipment and not motions - {"flexion"})
     crack_needed = bool(_STRETCH_NOT_CRACK.search(text))  # "do I need to hear a crack?"
@@ -401,6 +421,13 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if focus and not named and (f.without or alone_now or _ANOTHER.search(text) and not asked_detail):
         # "another one" is a different method, unless a detail is asked ("how soon can I get another one?")
         alternatives = alternatives_to(focus, f, library)
+        if alone_now and not alternatives:
+            # "what can I do on my own instead?" after the hugs, which no move without a partner shares the motion of:
+            # the moves that fit without one
+            alone = tuple(sid for sid in methods if sid not in focus and not library.section(sid).professional_only
+                          and f.admits(library.section(sid)))
+            if alone:
+                return Plan("which", alone, f, followup=True)
         if len(alternatives) == 1:
             return Plan("howto", alternatives, f, followup=True)
         if len(alternatives) > 1:
@@ -413,7 +440,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(giving) == 1:
             return Plan("detail", (giving[0],), f, kind, followup=True)
         return Plan("clarify", focus[:top_k], f, kind, followup=True)
-    if (not (named or focus or retrieval.described or f.any_filter) and asked_detail
+    if (not (named or focus or told or f.any_filter) and asked_detail
             and _BARE_DETAIL.match(text)):
         # "how long do I hold it?" with nothing before it: which move is asked, among those that give that detail,
         # not the best-ranked one picked in silence
@@ -443,7 +470,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan(intent, named[:1], f, followup=True)
 
     # a move the question describes closely (the describer lifted it), not named, not a follow-up, not a list
-    described = retrieval.described if not (named or followup or which_move) else None
+    described = told if not (named or followup or which_move) else None
     # "is it ok to rock a bit in the knee hug?", "is concrete ok to lie on for it?": a detail the one method in
     # question gives is that detail (its warnings travel with it), whatever safety word asks it
     one = named[:1] if len(named) == 1 else focus[:1] if followup and not named else (described,) if described else ()
@@ -458,7 +485,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # bruise. can you talk me through the standing twist?"); anywhere else it asks about the risk
     asking = questions_asked(text)
     story_risk = asking != text and not _SAFETY.search(asking) and (
-        asks_how_to(asking) or detail_kind(asking) is not None)
+        asks_how_to(asking) or detail_kind(asking) is not None
+        or len(named) == 1 and bool(_WHATS_THE.search(asking)))  # "…not falling over haha. whats the floor twist?"
     asks_if_safe = _SAFETY.search(_DENIED.sub(" ", text)) or followup and not named and _IS_IT_OK.search(text)
     if asks_if_safe and not story_risk and not (asked_detail and _QUANTITY.search(text)) and not gives_it \
             and not how_and_safe:
@@ -537,7 +565,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             admitted = plain
         offered = [sid for sid in methods if not library.section(sid).professional_only]
         return Plan("which", tuple(admitted or offered[:top_k]), f, matched=bool(admitted))
-    if not followup and len(mentioned := _mentioned(named, retrieval.described)) > 1:
+    if not followup and len(mentioned := _mentioned(named, told)) > 1:
         # "I do the kneeling one and the standing arch": the first is answered, both stay in play for what follows
         return Plan("howto", mentioned[:top_k], f)
     return Plan("howto", target, f, followup=followup)
@@ -583,13 +611,13 @@ def _kind_picked(text: str, f: Facets, focus: tuple[str, ...], library: Library)
     return kept if 0 < len(kept) < len(focus) else ()
 
 
-def _variant_meant(text: str, named: Section, library: Library) -> str | None:
+def _variant_meant(text: str, named: Section, library: Library, least: int = 2) -> str | None:
     """The one variant of the named move that the question tells apart by two or more of its marks said outside the
     named move's own names ("standing extension with your hand pushing on your back"); one mark is not enough ("how
-    far do I push my head back in the standing extension?" is the move itself)."""
+    far do I push my head back in the standing extension?" is the move itself) unless a version is asked for."""
     rest = without_names(text, named)
     told = [s.id for s in library.sections if s.refines == named.id
-            and sum(any_phrase(rest, (mark,)) for mark in s.marks) >= 2]
+            and sum(any_phrase(rest, (mark,)) for mark in s.marks) >= least]
     return told[0] if len(told) == 1 else None
 
 

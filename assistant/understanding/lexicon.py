@@ -84,7 +84,8 @@ PEOPLE = ("partner", "friend", "spouse", "husband", "wife", "boyfriend", "girlfr
 _TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out)|on me|"
                        r"(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|(crack|pop|do|adjust)\w* my|to me|for me|"
                        r"each other)\b")
-ALONE = ("alone", "by myself", "on my own", "without help", "without a partner", "solo", "no partner",
+ALONE = ("alone", "by myself", "on my own", "by yourself", "on your own", "without help", "without a partner", "solo",
+         "no partner",
          "without anyone", "without someone", "nobody", "no one", "no-one", "don't have anyone", "do not have anyone",
          "dont have anyone", "haven't got anyone", "have not got anyone", "no one to help", "nobody to help")
 
@@ -104,6 +105,16 @@ def _phrase_pattern(phrase: str) -> re.Pattern:
 
 def has_phrase(text: str, phrase: str) -> bool:
     return _phrase_pattern(phrase).search(text) is not None
+
+
+# a kind of motion said to be left out: "a floor stretch that doesn't involve twisting", "no arching"
+_DENYING = r"(?:\bwithout|\bno|\bnot|n't|\bnever|\bavoid\w*|\bnothing)(?:\s+\w+){0,2}?\s+"
+
+
+def denied_motions(text: str) -> frozenset[str]:
+    """The kinds of motion (MOTIONS) the question asks to leave out."""
+    return frozenset(m for m, words in MOTIONS.items()
+                     if re.search(_DENYING + r"(?:" + "|".join(map(re.escape, words)) + r")\b", text))
 
 
 def any_phrase(text: str, phrases) -> bool:
