@@ -16,7 +16,7 @@ from assistant.evaluation import default_sets, load_cases
 from assistant.knowledge.corpus import load_corpus
 from assistant.knowledge.embeddings import SentenceEmbeddings
 from assistant.knowledge.index import VectorIndex
-from assistant.knowledge.query_encoder import OnnxQueryEncoder, export_path, query_encoder
+from assistant.knowledge.query_encoder import OnnxQueryEncoder, export_path, query_encoder, weights_path
 from assistant.understanding.retrieval import expand
 
 from .conftest import REPO
@@ -93,24 +93,28 @@ def test_answering_in_a_fresh_process_imports_neither_torch_nor_sentence_transfo
 
 def test_the_export_is_named_by_the_model_content_hash_and_ingest_keeps_an_intact_one(bot, settings, embeddings):
     path = export_path(settings, Path(embeddings.path))
-    assert path.is_file() and path.with_suffix(".json").is_file()
-    before = path.stat().st_mtime_ns
+    # the graph, its weights beside it (external data the graph names, mapped into memory when read) and the sidecar
+    assert path.is_file() and path.with_suffix(".json").is_file() and weights_path(path).is_file()
+    assert path.stat().st_size < 1_000_000 < weights_path(path).stat().st_size
+    before = path.stat().st_mtime_ns, weights_path(path).stat().st_mtime_ns
     VectorIndex(settings, embeddings).ingest(load_corpus(settings.corpus_dir))
-    assert path.stat().st_mtime_ns == before
+    assert (path.stat().st_mtime_ns, weights_path(path).stat().st_mtime_ns) == before
     assert not list(path.parent.glob("*.partial"))
 
 
 def _zero_some_weights(path):
-    """A megabyte of a transformer layer's weights turned to zeros: the file still loads, the vectors change.
-    (At the file's middle it would hit word-embedding rows of tokens no text here uses, and change nothing.)"""
-    data = bytearray(path.read_bytes())
+    """A megabyte of a transformer layer's weights turned to zeros: the files still load, the vectors change.
+    (At the weights file's middle it would hit word-embedding rows of tokens no text here uses, and change nothing.)"""
+    weights = weights_path(path)
+    data = bytearray(weights.read_bytes())
     at = len(data) * 3 // 4
     data[at:at + 1_000_000] = bytes(1_000_000)
-    path.write_bytes(bytes(data))
+    weights.write_bytes(bytes(data))
 
 
 @pytest.mark.parametrize("damage", [
     pytest.param(lambda p: p.unlink(), id="missing"),
+    pytest.param(lambda p: weights_path(p).unlink(), id="weights-missing"),
     pytest.param(lambda p: p.write_bytes(b"not an onnx model" * 100), id="garbage"),
     pytest.param(_zero_some_weights, id="weights-zeroed"),
 ])
