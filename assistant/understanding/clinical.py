@@ -71,6 +71,7 @@ class ContextRuleSpec:
     not_across: tuple[str, ...] = ()
     tight_before: int | None = None
     needs_before: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()  # a TERMINATE rule that ends only these categories' scopes (empty: every one)
 
 
 @dataclass
@@ -159,7 +160,7 @@ def _load(folder: str) -> RedFlagLexicon:
         rules.append(ContextRuleSpec(raw["literal"], raw["category"], raw.get("direction", "BIDIRECTIONAL"),
                                      raw["pattern"], raw.get("max_scope"), tuple(raw.get("allowed") or ()),
                                      tuple(raw.get("not_across") or ()), raw.get("tight_before"),
-                                     tuple(raw.get("needs_before") or ())))
+                                     tuple(raw.get("needs_before") or ()), tuple(raw.get("ends") or ())))
     lexicon = RedFlagLexicon(concepts, combos, int(flags.get("older_than", 50)), tuple(flags.get("mover_other") or ()),
                              tuple(flags.get("mover_self") or ()), tuple(flags.get("not_signs") or ()),
                              {k: list(v) for k, v in (flags.get("sets") or {}).items()}, rules,
@@ -302,12 +303,24 @@ class ClinicalReader:
         # which medspaCy's own TERMINATE rules miss when the terminator is the first word of the scope
         # (one-word terminators only: "and" ends a cue's scope only as the first word of "and came down"; those
         # of more words end it where their words follow each other, see _Ends)
-        ends = _Ends(r.pattern for r in lex.context if r.category == "TERMINATE")
+        # (a terminator that ends some categories only, "and came down" ending a denial and not whose act it was,
+        # is a cue of its own category that those categories' rules are terminated by)
+        def ending(r: ContextRuleSpec) -> _Ends:
+            return _Ends(e.pattern for e in lex.context if e.category == "TERMINATE"
+                         and (not e.ends or r.category in e.ends))
+
+        def ender(e: ContextRuleSpec) -> str:
+            return "ENDS_" + "_".join(sorted(e.ends))
+
         for r in lex.context:
-            rules.append(ConTextRule(r.literal, r.category, pattern=compiled_pattern(r.pattern), direction=r.direction,
+            partial = r.category == "TERMINATE" and bool(r.ends)
+            ended_by = {ender(e) for e in lex.context if e.category == "TERMINATE" and r.category in e.ends}
+            rules.append(ConTextRule(r.literal, ender(r) if partial else r.category,
+                                     pattern=compiled_pattern(r.pattern),
+                                     direction="PSEUDO" if partial else r.direction,
                                      max_scope=r.max_scope, allowed_types={a.upper() for a in r.allowed} or None,
                                      excluded_types=None if r.allowed else {MOVER, MOVER_SELF, NOT_A_SIGN},
-                                     on_modifies=_on_modifies(r, ends)))
+                                     terminated_by=ended_by or None, on_modifies=_on_modifies(r, ending(r))))
         known = pattern_words(compiled)  # widening adds no word: every inflection added is a pattern word already
         forms = inflections(known, table)
         for tokens in compiled:
@@ -407,7 +420,8 @@ class ClinicalReader:
             doc, _ = self._lemmatised(text)
             for _, component in self._nlp.pipeline:
                 doc = component(doc)
-        return {m.category for m in doc._.context_graph.modifiers}
+        # (a terminator of some categories only is a cue of its own category, "ENDS_…", a TERMINATE rule's)
+        return {"TERMINATE" if m.category.startswith("ENDS_") else m.category for m in doc._.context_graph.modifiers}
 
     def _lemmatised(self, text: str):
         """The rewritten text as a doc with the lexicon's lemmas, and the map back to `text`'s offsets (the pipeline
@@ -532,6 +546,10 @@ def _on_modifies(rule: ContextRuleSpec, ends: _Ends | None = None):
                 return False  # ...unless the sign is the speaker's before the pronoun ("my legs feel like they've")
         if blockers and any(t.lower_ in blockers for t in between):
             return False
+        if blockers and rule.category == "OTHER_EXPERIENCER" and not (
+                modifier.start < target.end and target.start < modifier.end) and any(
+                t.lower_ in blockers for t in target):
+            return False  # a sign said of the asker's own body ("my partner lost grip and I landed on my upper back")
         gap = target.doc[target.end:modifier.start] if target.end <= modifier.start else \
             target.doc[modifier.end:target.start]
         if ends and ends.within(gap):  # strictly between the two ("cross-legged" is one cue)
