@@ -315,3 +315,14 @@ def test_doing_it_alone_after_the_partner_moves_lists_the_moves_done_without_any
 def test_how_to_and_hows_that_go_ask_for_the_steps(bot, question, section):
     reply = bot.ask(question)
     assert reply.intent == "howto" and reply.focus == (section,)
+
+
+def test_is_the_second_one_safe_after_two_moves_weighed_is_that_ones_risks(bot):
+    first, second = bot.conversation(["front hug or back hug, which is better?", "and is the second one safe?"])
+    assert first.intent == "compare" and first.focus[:2] == ("hug-from-front", "hug-from-behind")
+    assert second.intent == "safety" and second.focus == ("hug-from-behind",)
+
+
+def test_how_are_they_different_weighs_the_two_moves_named(bot):
+    reply = bot.ask("the kneeling yoga one or the knee hug, how are they different?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"childs-pose", "knees-to-chest"}

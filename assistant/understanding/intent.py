@@ -62,7 +62,10 @@ _ANAPHORA = re.compile(r"\b(it|this|that|these|those|them|this one|that one|same
 # A question that weighs two moves against each other ("X or Y, which is better?", "safer than", "as much as").
 _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effective|dangerous|risky|stable|gentle|"
                       r"forgiving|range|likely)|less (dangerous|risky|likely)|likelier|easier|gentler|versus|vs\.?|compared?|comparing|"
-                      r"difference between|differs?|different (from|to|than)|as much as|than)\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
+                      r"difference between|differs?|different (from|to|than)|as much as|than)\b|"
+                      # "knees to chest or child's pose, how are they different?", "what's the difference?"
+                      r"\bhow (are|do|is) (they|these|those|the two|both|them)( \w+)? (different|differ)\b|"
+                      r"\bwhat'?s? (is )?the difference\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
                       r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 # (not a wish: "have a good one")
@@ -285,10 +288,14 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     named = _beyond_places(f.named, text, library)
     focus, last_intent = last_focus(history)
     # "3" after a numbered list of methods (or the options of a clarifying reply): that item
-    if not named and focus and last_intent in ("which", "clarify") and (picked := _picked(text, len(focus))):
+    if not named and focus and last_intent in ("which", "clarify", "compare") and (
+            picked := _picked(text, len(focus))):
         # the detail this one asks ("how long do I hold the third one?"), else the one the clarifying reply was for
         kind = detail_kind(question) or (detail_kind(history[-1].question) if last_intent == "clarify" and history
                                          else None)
+        if not kind and _SAFETY.search(_DENIED.sub(" ", text)):
+            # "is the second one safe?" after two moves were weighed: that one's risks
+            return Plan("safety", (focus[picked - 1],), f, followup=True)
         return Plan("detail" if kind else "howto", (focus[picked - 1],), f, kind, followup=True)
     # "the chair one" after "which of these do you mean?" for how long to hold it: that detail of the one picked
     if last_intent == "clarify" and history and not detail_kind(question) and len(question.split()) <= 6:

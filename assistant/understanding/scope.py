@@ -130,6 +130,10 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
         return None
     # "the bed one works your abs too, what other ab exercises should I do?": asked beyond the method it names
     beyond = _beyond(text, found[1])
+    if not beyond and _AS_CAUSE.search(text[max(0, found[1].start() - 30):found[1].start()]) \
+            and _STRETCH_ASKED.search(asking_part(text)):
+        # "back's tight after deadlifts, best stretch?": the other exercise is what made the back tight
+        return None
     # ...by a name, not a place it is done in ("how do I fix my posture at my desk?")
     asking = _APART_FROM.sub(" ", asking_part(text))
     by_name = [sid for sid in named_sections(asking, list(sections))
@@ -140,6 +144,10 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
 
 
 _OTHER_THAN_IT = re.compile(r"\b(other|more|different|else)\s*$")
+# words that make the topic the cause of a stiff back, said right before it ("tight after deadlifts", "from squats")
+_AS_CAUSE = re.compile(r"\b(after|from|since|during|doing|did)\s+(all\s+(the|those|that)\s+|my\s+|the\s+|some\s+|heavy\s+"
+                       r"|a\s+)?$")
+_STRETCH_ASKED = re.compile(r"\b(stretch\w*|move|moves|exercise|what (helps|can i do|should i do))\b")
 
 
 def asked_beyond(question: str) -> bool:
