@@ -326,3 +326,14 @@ def test_is_the_second_one_safe_after_two_moves_weighed_is_that_ones_risks(bot):
 def test_how_are_they_different_weighs_the_two_moves_named(bot):
     reply = bot.ask("the kneeling yoga one or the knee hug, how are they different?")
     assert reply.intent == "compare" and set(reply.focus[:2]) == {"childs-pose", "knees-to-chest"}
+
+
+def test_what_about_the_hug_one_after_another_move_asks_which_of_the_hugs(bot):
+    first, second = bot.conversation(["how do I do the child's pose?", "what about the hug one?"])
+    assert first.focus == ("childs-pose",)
+    assert second.status == "clarify" and set(second.focus) == {"hug-from-front", "hug-from-behind"}
+
+
+def test_which_hug_is_safer_weighs_both_hugs(bot):
+    reply = bot.ask("which hug is safer?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"hug-from-front", "hug-from-behind"}

@@ -66,7 +66,7 @@ _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effec
                       # "knees to chest or child's pose, how are they different?", "what's the difference?"
                       r"\bhow (are|do|is) (they|these|those|the two|both|them)( \w+)? (different|differ)\b|"
                       r"\bwhat'?s? (is )?the difference\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
-                      r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")  # _WHICH_LESS
+                      r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 # (not a wish: "have a good one")
 _MOVE_REQUEST = re.compile(r"(?<!\bhave a )\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
@@ -117,7 +117,7 @@ _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different 
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
 _BOTH = re.compile(r"\b(two|both|all)\b")
 # "which hug one needs less coordination?" weighs all the hugs too ("which twist is best for…?" is a list)
-_WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler)\b")
+_WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier)\b")
 _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 # "and the version with my hand?": a variant of the move in focus asked for by what tells it apart
@@ -321,6 +321,15 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "and the version with my hand?" after the standing arch: its variant, told apart by one of its marks
         kind = detail_kind(question)
         return Plan("detail" if kind else "howto", (variant,), f, kind, followup=True)
+    if not named and focus and _WHAT_ABOUT.search(text) and _THE_KIND_ONE.search(text) and not _WHICH.search(text):
+        # "what about the hug one?" after another move: the moves of that kind, one answered, several asked about
+        kinds = {m for m, words in MOTIONS.items() if any_phrase(text, words)}
+        kept = tuple(s.id for s in library.sections if s.tags.motion in kinds and s.id not in focus
+                     and not s.professional_only)
+        if len(kept) == 1:
+            return Plan("howto", kept, f, followup=True)
+        if kept:
+            return Plan("clarify", kept[:top_k], f, detail_kind(question), followup=True)
     methods = [h.section.id for h in retrieval.sections if not library.is_general(h.section.id)]
     # "a floor stretch that doesn't involve twisting": no move of a motion asked to be left out
     denied = denied_motions(text)

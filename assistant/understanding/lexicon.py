@@ -73,7 +73,7 @@ MOTIONS: dict[str, tuple[str, ...]] = {
                 "folding forward", "bend forward", "bending forward"),
     # the hugs as a kind ("the two hug ones"), never bare "hug", which the knee hug shares
     "partner": ("hug ones", "hug one", "hug methods", "hug method", "hugs", "hugging ones", "partner ones",
-                "partner methods", "partner moves", "partner stretches"),
+                "partner methods", "partner moves", "partner stretches", "which hug", "what hug"),
 }
 WITH_PARTNER = ("someone", "somebody", "another person", "second person", "other person", "a partner",
                 "someone else", "helper", "a person", "two of us", "another body", "companion", "two people",
