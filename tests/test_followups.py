@@ -337,3 +337,13 @@ def test_what_about_the_hug_one_after_another_move_asks_which_of_the_hugs(bot):
 def test_which_hug_is_safer_weighs_both_hugs(bot):
     reply = bot.ask("which hug is safer?")
     assert reply.intent == "compare" and set(reply.focus[:2]) == {"hug-from-front", "hug-from-behind"}
+
+
+def test_a_bare_why_after_an_answer_gives_the_articles_reason_again(bot):
+    first, second = bot.conversation(["twisting or arching, which is safer?", "why is that?"])
+    assert second.status == "answered" and second.intent == first.intent
+    assert any("more forgiving motion" in c.quote for c in second.citations)
+
+
+def test_a_bare_why_with_nothing_before_is_no_question_about_a_move(bot):
+    assert bot.ask("why?").status in ("social", "out_of_scope")

@@ -18,7 +18,7 @@ from ..errors import BackstretchError, CitationError
 from ..knowledge.library import Library
 from ..records import Reply, Status
 from ..settings import Settings
-from ..understanding.conversation import held_referral, referring_question
+from ..understanding.conversation import asked_why_of, held_referral, referring_question
 from ..understanding.intent import Plan, asks_for_move, plan
 from ..understanding.lexicon import EQUIPMENT, POSITIONS, REGIONS
 from ..understanding.retrieval import HybridSearch, Retrieval
@@ -145,6 +145,8 @@ class AnswerChain:
             earlier = validate_history(asked.history, self.settings.max_history, self.composer.p)
             turn = Turn(question, self._replayed(earlier))
         turn.text = self.speller.correct(turn.question)
+        if (earlier := asked_why_of(turn.text, turn.history)) is not None:
+            turn.text = self.speller.correct(earlier)  # "why?": answered by the sentences that gave the reason
         return turn
 
     def _replayed(self, history: list[Reply]) -> list[Reply]:

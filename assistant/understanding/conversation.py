@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -82,3 +83,17 @@ def referring_question(history: Sequence[Reply], triager: Triager) -> str | None
     if any(r.intent for r in history):
         return None
     return next((r.question for r in reversed(history) if triager.red_flag(r.question) is not None), None)
+
+
+# "why?", "why is that?", "how come?" with nothing else: the reason for the last answer
+_BARE_WHY = re.compile(r"^\s*(and |but |ok |okay |so |hmm )?(why|how come|why so|why's that|why is that|why not|"
+                       r"what's the reason|whats the reason|how so)\s*[?!.]*\s*$", re.IGNORECASE)
+
+
+def asked_why_of(question: str, history: Sequence[Reply]) -> str | None:
+    """The earlier question a bare "why?" asks the reason for: the article gives its reasons in the sentences that
+    answered it ("rotation tends to be a safer or more forgiving motion" is its own why), so that question is
+    answered again; None when the turn asks anything else or nothing came before."""
+    if not history or not _BARE_WHY.match(question):
+        return None
+    return history[-1].question or None
