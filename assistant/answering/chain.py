@@ -145,8 +145,8 @@ class AnswerChain:
             earlier = validate_history(asked.history, self.settings.max_history, self.composer.p)
             turn = Turn(question, self._replayed(earlier))
         turn.text = self.speller.correct(turn.question)
-        if (earlier := asked_why_of(turn.text, turn.history)) is not None:
-            turn.text = self.speller.correct(earlier)  # "why?": answered by the sentences that gave the reason
+        if (reasoned := asked_why_of(turn.text, turn.history)) is not None:
+            turn.text = self.speller.correct(reasoned)  # "why?": answered by the sentences that gave the reason
         return turn
 
     def _replayed(self, history: list[Reply]) -> list[Reply]:
