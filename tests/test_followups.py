@@ -347,3 +347,13 @@ def test_a_bare_why_after_an_answer_gives_the_articles_reason_again(bot):
 
 def test_a_bare_why_with_nothing_before_is_no_question_about_a_move(bot):
     assert bot.ask("why?").status in ("social", "out_of_scope")
+
+
+def test_two_named_moves_compared_only_as_kinds_of_motion_are_not_called_the_articles_comparison_of_them(bot):
+    reply = bot.ask("foam roller vs knees to chest, what's the difference?")
+    assert reply.intent == "compare" and set(reply.focus[:2]) == {"foam-roller", "knees-to-chest"}
+    # (in the order the question names them)
+    assert "does not compare the Foam roller and Knees-to-chest stretch themselves" in reply.answer
+    assert "own comparison of the" not in reply.answer
+    direct = bot.ask("hug from the front or from behind, which is better?")
+    assert "themselves" not in direct.answer

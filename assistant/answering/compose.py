@@ -346,8 +346,12 @@ class Composer:
         titles = self._join(s.title for s in sections)
         kinds = list(dict.fromkeys(s.tags.motion for s in sections if s.tags.motion))
         self._lead(d, said)  # the article's own comparison is the direct answer
+        direct = any(self.library.compares_directly(a, b) for i, a in enumerate(sections) for b in sections[i + 1:])
         if compared and by_kind and len(kinds) == len(sections) > 1:
             d.add(self.p.render("compare_said_kinds", kinds=self._join(kinds), titles=titles))
+        elif compared and not direct and len(kinds) == len(sections) > 1:
+            # the moves named, compared by the article only as kinds of motion ("foam roller vs knees to chest")
+            d.add(self.p.render("compare_said_of_kinds", kinds=self._join(kinds), titles=titles))
         elif compared:
             d.add(self.p.render("compare_said", titles=titles))
         else:  # (a warning weighing one's own risk is no comparison of the two)

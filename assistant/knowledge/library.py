@@ -56,5 +56,9 @@ class Library:
         found = [self._passages[i] for i in dict.fromkeys(ids) if i in self._passages]
         return sorted(found, key=lambda p: (p.source, p.start))
 
+    def compares_directly(self, a: Section, b: Section) -> bool:
+        """Whether the article compares these two methods themselves, not only their kinds of motion."""
+        return any(c.between and c.covers(a, b) for d in self.documents for c in d.comparisons)
+
     def is_general(self, section_id: str) -> bool:
         return section_id == GENERAL_SECTION_ID or section_id.endswith("-general")

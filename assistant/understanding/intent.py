@@ -309,7 +309,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         # "can I do it on my bed instead?" after the knee lever: the bed is a place for it, not the bed-edge move
         named = ()
     followup = is_followup(question, named, f, focus)
-    if not named and last_intent in ("which", "clarify") and (kept := _kind_picked(text, f, focus, library)):
+    if not named and last_intent in ("which", "clarify", "compare") and (
+            kept := _kind_picked(text, f, focus, library)):
         # "how do I do the twisting one?" after a list: the listed moves of that kind; one is answered, several are
         # asked about
         kind = detail_kind(question)
@@ -475,7 +476,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
             pair = [library.section(s) for s in pool[:2]]
             if detail is None and f.regions and not library.comparisons_of(*pair):
                 detail = "where"  # "bed edge or foam roller for my mid back?": where each one acts, as the article says
-            return Plan("compare", pool[:3], f, detail)
+            return Plan("compare", _as_said(pool[:3], text, library), f, detail)
 
     if _WHAT_ABOUT.search(text) and named and last_intent in ("safety", "detail", "howto"):
         intent: Intent = "safety" if last_intent == "safety" else "howto"
@@ -635,6 +636,18 @@ def _variant_meant(text: str, named: Section, library: Library, least: int = 2) 
     told = [s.id for s in library.sections if s.refines == named.id
             and sum(any_phrase(rest, (mark,)) for mark in s.marks) >= least]
     return told[0] if len(told) == 1 else None
+
+
+def _as_said(pool: tuple[str, ...], text: str, library: Library) -> tuple[str, ...]:
+    """The methods weighed, those the question names in the order it names them ("compare the front hug and the
+    back hug", then "the second one" is the back hug); the others after them, as they were."""
+    def said_at(sid: str) -> int:
+        s = library.section(sid)
+        spots = [m.start() for name in (s.title, *s.aliases)
+                 if (m := re.search(rf"\b{re.escape(name.lower())}\b", text))]
+        return min(spots) if spots else len(text) + 1
+
+    return tuple(sorted(pool, key=said_at))
 
 
 def _beyond_places(named: tuple[str, ...], text: str, library: Library) -> tuple[str, ...]:
