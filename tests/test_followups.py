@@ -357,3 +357,11 @@ def test_two_named_moves_compared_only_as_kinds_of_motion_are_not_called_the_art
     assert "own comparison of the" not in reply.answer
     direct = bot.ask("hug from the front or from behind, which is better?")
     assert "themselves" not in direct.answer
+
+
+def test_a_joint_the_move_in_focus_warns_about_is_asked_of_that_move_not_refused(bot):
+    first, second = bot.conversation(["how do I do the standing back extension?", "is it safe for my neck?"])
+    assert second.status == "answered" and second.focus == ("standing-extension",)
+    assert "overextending your neck" in second.citations[0].quote
+    other = bot.conversation(["how do I do the child's pose?", "is it ok for my wrists?"])[-1]
+    assert other.status == "out_of_scope"  # a joint the move never speaks of is still another joint

@@ -104,6 +104,16 @@ _LIKE_THE_BACK = re.compile(r"\b(like|same (way )?as|similar to|the way i do) (i
 _KNEELING = re.compile(r"\bon (my|your|his|her|their|our|all) (knees|fours)\b")
 
 
+def _joint_of_focus(said: str, focus: tuple[str, ...], library: Library | None) -> bool:
+    """Every joint the follow-up asks about is one the move in focus speaks of itself ("is it safe for my neck?"
+    after the standing arch, which warns against overextending the neck)."""
+    if library is None or not focus:
+        return False
+    joints = {m.group(0) for m in _A_JOINT_IT_NEVER_USES.finditer(said)}
+    own = " ".join(p.text for p in library.section(focus[0]).passages).lower()
+    return bool(joints) and all(re.search(rf"\b{re.escape(j)}", own) for j in joints)
+
+
 def about_other_body_part(text: str) -> bool:
     """A question about another joint, as the thing to treat, that never mentions the back or spine (but as the
     likeness the joint is compared with)."""
@@ -286,7 +296,8 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
         # a joint the article itself names for a move ("my hip clicked in the knee lever"), asked with that move
         # named, is no other joint: the route is trusted only for one the article never uses
         own_joint = (decision.reason == "other_joint" and bool(named)
-                     and not _A_JOINT_IT_NEVER_USES.search(without_any_names(said, named.values())))
+                     and not _A_JOINT_IT_NEVER_USES.search(without_any_names(said, named.values()))) or (
+            decision.reason == "other_joint" and not named and _joint_of_focus(said, focus, library))
         routed_off = decision.kind != "article" and not social_move and not own_joint and not (
             decision.reason == "diagnosis" and _story_not_diagnosis(said, asking, retrieval, history))
         # near nothing the article answers, and no move asked for
@@ -306,7 +317,7 @@ def decide_scope(text: str, retrieval: Retrieval, history: Sequence[Reply], min_
             return Scope("out_of_scope", reason)
     # a joint the article never treats, said as the thing asked about ("my knees crack when I squat"), before a topic
     # its words also touch (squats are another exercise)
-    if about_other_body_part(text) and not retrieval.facets.named:
+    if about_other_body_part(text) and not retrieval.facets.named and not _joint_of_focus(said, focus, library):
         return Scope("out_of_scope", "other_joint")
     topic = off_topic_reason(text, [h.section for h in retrieval.sections])
     if topic and (not (about_a_detail or gives_it) or asked_beyond(text)):
