@@ -365,3 +365,15 @@ def test_a_joint_the_move_in_focus_warns_about_is_asked_of_that_move_not_refused
     assert "overextending your neck" in second.citations[0].quote
     other = bot.conversation(["how do I do the child's pose?", "is it ok for my wrists?"])[-1]
     assert other.status == "out_of_scope"  # a joint the move never speaks of is still another joint
+
+
+def test_back_to_the_chair_one_is_the_chair_move_said_earlier_and_its_detail(bot):
+    turns = bot.conversation(["how do I do the chair rotation?", "and the knee lever one?",
+                              "back to the chair one, what sort of chair works?"])
+    assert turns[1].focus == ("lying-knee-lever",)
+    assert turns[2].focus == ("chair-rotation",) and turns[2].intent in ("detail", "not_given")
+
+
+def test_the_floor_one_after_twists_is_the_twist_done_on_the_floor(bot):
+    turns = bot.conversation(["how do I do the standing rotation?", "the floor one"])
+    assert turns[-1].status == "answered" and turns[-1].focus == ("seated-floor-rotation",)

@@ -308,6 +308,12 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
                                                            for sid in named):
         # "can I do it on my bed instead?" after the knee lever: the bed is a place for it, not the bed-edge move
         named = ()
+    if not named and f.any_filter and history and _THE_KIND_ONE.search(text):
+        # "back to the chair one - what kind of chair?": the one move of the conversation so far that fits, named
+        earlier = dict.fromkeys(sid for reply in reversed(history) for sid in reply.focus)
+        fit = [sid for sid in earlier if f.admits(library.section(sid))]
+        if len(fit) == 1:
+            named = (fit[0],)
     followup = is_followup(question, named, f, focus)
     if not named and last_intent in ("which", "clarify", "compare") and (
             kept := _kind_picked(text, f, focus, library)):
@@ -388,7 +394,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     # ...and "what helps?" for a back with nothing else asked ("pulled my back lifting weights, what helps"): not the
     # best-ranked move by a word of the story (lifting: the hug where someone lifts you)
     helps = (bool(_WHAT_HELPS.search(asking_part(text))) or not _ASKS_ANYTHING.search(text)) \
-        and not f.any_filter and not named
+        and not f.any_filter and not named and not (focus and _THE_KIND_ONE.search(text))  # "the floor one"
     motions = {m for m, words in MOTIONS.items() if any_phrase(text, words)} - denied  # the kinds of motion it names
     just_a_stretch = ((bool(_JUST_A_STRETCH.search(text)) or helps) and not _CRACK_WORDS.search(text)
                       and not f.equipment and not motions - {"flexion"})
@@ -418,7 +424,8 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     if len(focus) == 2 and not named and _THE_OTHER.search(text) and last_intent == "howto":
         # two methods in play and the first answered: "and the other one?" is the second
         return Plan("howto", focus[1:], f, followup=True)
-    if focus and not named and not f.positions and _WHAT_ABOUT.search(text) and any_phrase(text, FLOOR):
+    if focus and not named and not f.positions and any_phrase(text, FLOOR) and (
+            _WHAT_ABOUT.search(text) or _THE_KIND_ONE.search(text) and len(text.split()) <= 5):
         # "what about on the floor?" after the chair twist: the move of the same kind done down on the floor
         alternatives = alternatives_to(focus, replace(f, positions=FLOOR_POSITIONS), library)
         # ...the one named for the floor where several are done down there ("and on the floor?" after the standing
