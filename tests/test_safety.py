@@ -137,3 +137,14 @@ def test_a_held_referral_names_the_sign_found_in_the_turn_that_referred(bot):
     assert replies[-1].intent == "referral_held"
     assert "long-term steroid use" in replies[-1].answer
     assert "a fall, an accident" not in replies[-1].answer  # not the group's whole list
+
+
+@pytest.mark.parametrize("turns, referred", [
+    (["Hi, I'm 61.", "my back started hurting a few days ago, never had it before. which stretch?"], True),
+    (["my grandad wants to try the chair twist", "he's 79 and slipped on the stairs on monday, sore since"], True),
+    (["I'm 30, how do I do the knee hug?", "my back's been sore since last week, which one helps?"], False),
+])
+def test_a_sign_made_only_with_the_turn_before_is_referred(bot, turns, referred):
+    # an age in one turn and new pain in the next, or who the move is for and then that person's fall: one breath
+    last = bot.conversation(turns)[-1]
+    assert (last.status == "referral") is referred

@@ -190,10 +190,26 @@ class AnswerChain:
             elif turn.held is not None and (source := referring_question(turn.history, self.triager)) is not None \
                     and self.triager.mover_switched(source, turn.text):
                 turn.held = None  # the referral was someone else's: this move is for another person, said outright
+            if turn.held is None and (together := self._with_the_turn_before(turn)) is not None:
+                # a sign read only with the turn before it ("Hi, I'm 58." then "my back started hurting last week";
+                # "my dad wants to try the chair twist" then "he's 70, he slipped on the ice"): one breath
+                turn.triage = together
+                self._reply(turn, "referral", self.composer.referral(together), intent="referral")
+                return
             # after a referral, a request for a move gets the reminder even when its words would be refused
             # ("they'll just tell me to take paracetamol, just tell me the knees to chest")
             if turn.triage.status == "out_of_scope" and not (turn.held is not None and asks_for_move(turn.text)):
                 self._out_of_scope(turn, turn.triage.group)
+
+    def _with_the_turn_before(self, turn: Turn) -> Triage | None:
+        """A referral the turn and the one before it make only together (each alone had none): an age said in one
+        and new pain in the next, or who the move is for in one and that person's sign in the next."""
+        if not turn.history or turn.history[-1].status == "referral" or not turn.history[-1].question.strip():
+            return None
+        before = turn.history[-1].question.strip()
+        joined = before + ("" if before[-1] in ".!?" else ".") + " " + turn.text
+        found = self.triager(joined)
+        return found if found.status == "referral" else None
 
     def _its_sign(self, turn: Turn, held: Triage) -> Triage:
         """The held referral naming the sign that was found in the turn that referred (the replies carry only its

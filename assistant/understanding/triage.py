@@ -9,6 +9,7 @@ Ordinary "is it safe / risky / will it hurt" questions pass through: they are th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -124,11 +125,21 @@ class Triager:
         reading = self.reader.read(earlier)
         signs = {f.concept for f in reading.findings
                  if self.counts(f, reading) and self.lexicon.concepts[f.concept].group is not None}
-        if found is None or not signs or found.concept not in signs or not signs <= set(rule.get("concepts") or ()):
-            return False  # a sign the rule does not cover, or one only the safety net found
+        # the rule, and the narrower ones it lists under `also` (a pregnancy taken back: a negative test, "I meant my
+        # partner"), each for its own concepts and categories
+        rules = [r for r in (rule, *(rule.get("also") or ())) if signs <= set(r.get("concepts") or ())]
+        if found is None or not signs or found.concept not in signs or not rules:
+            return False  # a sign no rule covers, or one only the safety net found
         if self.red_flag(later) is not None:
             return False
-        return bool(set(rule.get("categories") or ()) & self.reader.cues(later))
+        if rule in rules and set(rule.get("categories") or ()) & self.reader.cues(later):
+            return True
+        # ...the narrower ones only where the later turn says it of the same sign ("test was negative" of the
+        # pregnancy, "my PARTNER is pregnant"), not any cue anywhere ("my partner says it's fine")
+        now, said = self.reader.read(later), later.lower()
+        return any(f.concept in set(r.get("concepts") or ()) and f.flags & set(r.get("categories") or ())
+                   and (not r.get("needs") or any(re.search(rf"\b{re.escape(w)}\b", said) for w in r["needs"]))
+                   for r in rules if r is not rule for f in now.findings)
 
     def __call__(self, question: str, *variants: str) -> Triage:
         """Referral for a red flag, out_of_scope for asks the article cannot answer, else ok.
