@@ -377,3 +377,14 @@ def test_back_to_the_chair_one_is_the_chair_move_said_earlier_and_its_detail(bot
 def test_the_floor_one_after_twists_is_the_twist_done_on_the_floor(bot):
     turns = bot.conversation(["how do I do the standing rotation?", "the floor one"])
     assert turns[-1].status == "answered" and turns[-1].focus == ("seated-floor-rotation",)
+
+
+def test_a_name_said_right_after_another_moves_name_describes_that_move(bot):
+    # "the knee lever twist on the floor" is the knee lever, not also the seated floor twist
+    reply = bot.ask("how many reps per side for the knee lever twist on the floor?")
+    assert reply.focus[:1] == ("lying-knee-lever",)
+    assert not any(c.section_id == "seated-floor-rotation" for c in reply.citations)
+
+
+def test_another_joints_complaint_treated_is_out_of_scope_without_my(bot):
+    assert bot.ask("how do I fix shoulder impingement from bench pressing?").status == "out_of_scope"

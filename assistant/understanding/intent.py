@@ -66,7 +66,7 @@ _COMPARE = re.compile(r"\b(better|best|safer|safest|riskier|riskiest|more (effec
                       # "knees to chest or child's pose, how are they different?", "what's the difference?"
                       r"\bhow (are|do|is) (they|these|those|the two|both|them)( \w+)? (different|differ)\b|"
                       r"\bwhat'?s? (is )?the difference\b|\bmore\b[^?.!]{0,25}\bor\b|\bor\b[^?.!]{0,40}\bwhich\b|"
-                      r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier)\b")  # _WHICH_LESS
+                      r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier|forgiving)\b")  # _WHICH_LESS
 # A request for a move, whatever else the question asks ("which twist is best to crack it?", "show me the steps").
 # (not a wish: "have a good one")
 _MOVE_REQUEST = re.compile(r"(?<!\bhave a )\b(which|what|any|best|good)\b[^?.!]{0,30}\b(stretch\w*|twist\w*|moves?|exercises?|"
@@ -117,7 +117,7 @@ _ANOTHER = re.compile(r"\b(instead|rather|another|other one|other way|different 
 # "the two hug ones", "both twists": every method of the kind named, not the best-ranked one
 _BOTH = re.compile(r"\b(two|both|all)\b")
 # "which hug one needs less coordination?" weighs all the hugs too ("which twist is best for…?" is a list)
-_WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier)\b")
+_WHICH_LESS = re.compile(r"\bwhich\b[^?.!]{0,30}\b(less|more|easier|harder|quicker|simpler|gentler|safer|riskier|forgiving)\b")
 _WHICH_WAY = ("look", "direction", "side")
 _THE_OTHER = re.compile(r"\bthe other( one| method| way| move)?\b")
 # "and the version with my hand?": a variant of the move in focus asked for by what tells it apart
@@ -664,7 +664,22 @@ def _beyond_places(named: tuple[str, ...], text: str, library: Library) -> tuple
         return named
 
     kept = tuple(sid for sid in named if not named_only_as_a_place(library.section(sid), text))
+    # a name said only right after another move's name describes that move ("the knee lever twist on the floor" is
+    # the knee lever, not also the seated floor twist)
+    kept = tuple(sid for sid in kept if not any(_describes_the_one_before(library.section(other),
+                                                                          library.section(sid), text)
+                                                for other in kept if other != sid)) or kept
     return kept if kept else named
+
+
+def _describes_the_one_before(before: Section, after: Section, text: str) -> bool:
+    """Whether every mention of `after` by one of its names comes straight after a name of `before`."""
+    def names(s: Section) -> list[str]:
+        return [re.escape(n.lower()) for n in (s.title, *s.aliases) if n]
+
+    mentions = [m.start() for n in names(after) for m in re.finditer(rf"\b{n}\b", text)]
+    ends = {m.end() for n in names(before) for m in re.finditer(rf"\b{n}\b", text)}
+    return bool(mentions) and all(any(0 < start - end <= 1 for end in ends) for start in mentions)
 
 
 def _mentioned(named: tuple[str, ...], described: str | None) -> tuple[str, ...]:

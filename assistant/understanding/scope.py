@@ -94,6 +94,9 @@ _A_JOINT_IT_NEVER_USES = re.compile(rf"\b{_OTHER_JOINTS}\b")
 OTHER_BODY_PARTS = re.compile(
     r"\b(for|help|helps|with|on|in|to|(loosen|reliev|fix|treat|crack|pop|stretch|adjust|click|realign|unlock)\w*) (my|your|the|a|sore|stiff|tight|both)"
     r"( sore| stiff| tight| painful)? " + _OTHER_JOINTS + _POSED +
+    # a joint's own complaint treated, said without "my" ("how do I fix shoulder impingement?")
+    r"|\b(fix|treat|cure|heal|rehab)\w* " + _OTHER_JOINTS + r" (impingement|tendonitis|tendinitis|bursitis|arthritis|"
+    r"osteoarthritis|pain|injury|injuries|sprain|strain|tear)\b" +
     r"|\b(my|the) " + _OTHER_JOINTS + r"\b[^.?!]{0,15}\b(hurts?|aches?|aching|pain|cracks?|pops?|stiff|sore|clicks?)\b")
 
 
