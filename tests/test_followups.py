@@ -388,3 +388,14 @@ def test_a_name_said_right_after_another_moves_name_describes_that_move(bot):
 
 def test_another_joints_complaint_treated_is_out_of_scope_without_my(bot):
     assert bot.ask("how do I fix shoulder impingement from bench pressing?").status == "out_of_scope"
+
+
+def test_no_partner_to_hug_me_leaves_the_hugs_out(bot, library):
+    reply = bot.ask("best option for my upper back if I don't have a partner to hug me?")
+    assert reply.status == "answered" and reply.focus
+    assert not any(library.section(s).tags.partner for s in reply.focus)
+
+
+def test_pressing_a_fist_into_the_back_while_bending_backwards_is_the_hand_pressure_variant(bot):
+    reply = bot.ask("steps for bending backward while pressing my fist into the sore spot on my back?")
+    assert reply.intent == "howto" and reply.focus == ("hand-pressure-extension",)

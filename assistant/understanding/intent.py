@@ -36,7 +36,7 @@ Intent = Literal["howto", "safety", "which", "detail", "compare", "clarify"]
 
 _SAFETY = re.compile(
     r"\b(safe|safer|safest|safely|safety|unsafe|risks?|risky|riskier|danger\w*|harm\w*|bad (for|to)|is it bad|"
-    r"injur\w*|sore|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
+    r"injur\w*|sore(?! (spot|bit|area|point|part|place)\b)|soreness|damage\w*|okay to|ok to|alright to|side effects?|arthritis|osteoarthritis|"
     r"careful|precautions?|warnings?|worry|break (my|a|your)|broken|hurt (me|my|you|your)|(will|does|would|can) (it|this|that) hurt|"
     r"too much|too often|every day|wear and tear|bruis\w*|fall over|falling|"
     # "is the front hug ok for me? I have big boobs": whether a move suits someone
@@ -83,6 +83,8 @@ _STRETCH_NOT_CRACK = re.compile(
     r"\bwithout (any(thing)? )?(cracking|crack|popping|pop)\w*\b|"
     # "without needing to crack anything", "not about cracking"
     r"\bwithout (needing|having|wanting|trying|having) to (crack|pop)\w*\b|"
+    # "a simple stretch that doesn't crack anything", "stretch the muscles, not crack anything"
+    r"\b(doesn.?t|does not|won.?t|will not|wont|not) (crack|pop) (anything|it|my back|the back)\b|"
     r"\bnot (about|for|into|after) (the )?(crack|cracking|popping|pops|cracks)\b|"
     r"\b(won't|will not|wont) (necessarily |actually |really )?(crack|pop)\b(?![^?.!]*\bagain\b)|"
     r"\b(won't|will not|wont|doesn't|does not|don't|do not) (make|get) (it|me|my back|your back) (to )?(crack|pop)|"
@@ -342,7 +344,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
     denied = denied_motions(text)
     methods = [sid for sid in methods if library.section(sid).tags.motion not in denied] or methods
     told = retrieval.described if retrieval.described and (
-        library.section(retrieval.described).tags.motion not in denied) else None  # a move the question describes
+        library.section(retrieval.described).tags.motion not in denied) and not (
+        f.partner is False and library.section(retrieval.described).tags.partner) else None  # a move described
+    # (not one of a motion left out, nor one needing a partner when there is none: "if I don't have a partner to hug me")
     top = methods[:1]
     target: tuple[str, ...] = named[:1] if named else focus[:1] if followup else tuple(top)
     asked = facets(asking_part(text), library.sections) if len(named) == 1 and (f.equipment or f.positions) else None
@@ -566,7 +570,9 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         return Plan("howto", (described,), f)
     if describes_one and not named and not followup:
         fitting = [sid for sid in methods if f.admits(library.section(sid))] or methods
-        return Plan("howto", tuple(fitting[:1]), f)
+        # "steps for bending backward + pressing my fist into my back": the variant its marks tell apart
+        variant = _variant_meant(text, library.section(fitting[0]), library)
+        return Plan("howto", (variant,) if variant else tuple(fitting[:1]), f)
     if not named and not followup and (f.any_filter or which_move or not top
                                        or retrieval.sections and library.is_general(retrieval.sections[0].section.id)):
         # the professional-only technique is never offered as an option to try
@@ -608,7 +614,7 @@ _PICK_IN = re.compile(r"\b(?:number|num|no\.|option|item|#) ?(\d{1,2})\b|"
 def _picked(text: str, count: int) -> int | None:
     """The item a number or ordinal picks from a list of `count` ("3", "number 2", "the second one", "tell me about
     number 3"); not one said while weighing two ("is the first one safer than the second one?")."""
-    m = _PICK.match(text) or (_PICK_IN.search(text) if len(text.split()) <= 8 and not _COMPARE.search(text)
+    m = _PICK.match(text) or (_PICK_IN.search(text) if len(text.split()) <= 10 and not _COMPARE.search(text)
                               else None)
     if m is None:
         return None
@@ -664,12 +670,19 @@ def _beyond_places(named: tuple[str, ...], text: str, library: Library) -> tuple
         return named
 
     kept = tuple(sid for sid in named if not named_only_as_a_place(library.section(sid), text))
+    # the professionals named only as a likeness of a move the question describes ("pull one knee across your body,
+    # like at the chiropractor"): the move, not the professionals' own technique
+    kept = tuple(sid for sid in kept if not (library.section(sid).professional_only
+                                             and _LIKENESS.search(text))) or kept
     # a name said only right after another move's name describes that move ("the knee lever twist on the floor" is
     # the knee lever, not also the seated floor twist)
     kept = tuple(sid for sid in kept if not any(_describes_the_one_before(library.section(other),
                                                                           library.section(sid), text)
                                                 for other in kept if other != sid)) or kept
     return kept if kept else named
+
+
+_LIKENESS = re.compile(r"\b(like|similar to|same as|the way)\b( \w+){0,3} (chiropractor|chiro|osteopath|osteo|physio)s?\b")
 
 
 def _describes_the_one_before(before: Section, after: Section, text: str) -> bool:

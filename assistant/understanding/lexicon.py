@@ -85,7 +85,7 @@ _TOGETHER = re.compile(r"\b(with|together|and i|and me|me and|help\w* (me|us|out
                        r"(lift|hug|squeeze|crack|pop|hold)\w*[ -]me|(crack|pop|do|adjust)\w* my|to me|for me|"
                        r"each other)\b")
 ALONE = ("alone", "by myself", "on my own", "by yourself", "on your own", "without help", "without a partner", "solo",
-         "no partner",
+         "no partner", "don't have a partner", "dont have a partner", "do not have a partner", "haven't got a partner",
          "without anyone", "without someone", "nobody", "no one", "no-one", "don't have anyone", "do not have anyone",
          "dont have anyone", "haven't got anyone", "have not got anyone", "no one to help", "nobody to help")
 
