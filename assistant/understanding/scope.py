@@ -143,9 +143,12 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
         return None
     # "the bed one works your abs too, what other ab exercises should I do?": asked beyond the method it names
     beyond = _beyond(text, found[1])
-    if not beyond and _AS_CAUSE.search(text[max(0, found[1].start() - 30):found[1].start()]) \
-            and _STRETCH_ASKED.search(asking_part(text)):
-        # "back's tight after deadlifts, best stretch?": the other exercise is what made the back tight
+    asking = asking_part(text)
+    if not beyond and _STRETCH_ASKED.search(asking) and (
+            _AS_CAUSE.search(text[max(0, found[1].start() - 30):found[1].start()])
+            or found[0] == "other_exercise" and asking != text and not _topic(asking)):
+        # "back's tight after deadlifts, best stretch?", "hit deadlifts hard yesterday. which stretch?": the other
+        # exercise is what made the back tight, not what is asked
         return None
     # ...by a name, not a place it is done in ("how do I fix my posture at my desk?")
     asking = _APART_FROM.sub(" ", asking_part(text))
