@@ -81,8 +81,14 @@ class Assistant:
             # the encoder opens on a thread of its own (onnxruntime holds no GIL there) while the lexicon is read
             # and spaCy builds the clinical reader (which does), so a fresh process waits for the longer, not both
             opened = query_encoder_ahead(settings, fallback=passages)
-            triager = default_triager(str(settings.lexicon_dir))
-            triager.warm()
+            try:
+                triager = default_triager(str(settings.lexicon_dir))
+                triager.warm()
+            except BaseException:
+                # a lexicon that will not load: the encoder's thread ends first, else onnxruntime's running thread
+                # aborts the process at exit ("terminate called without an active exception") after the one-line error
+                opened()
+                raise
             index.embeddings = opened()
         else:
             triager = default_triager(str(settings.lexicon_dir))

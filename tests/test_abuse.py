@@ -359,3 +359,19 @@ def test_the_page_limits_failed_logins_then_lets_the_right_password_in_later(gua
     blocked = _login(guarded, PASSWORD)
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
     assert "Too many failed logins" in blocked.json()["detail"]
+
+
+def test_a_lexicon_that_will_not_load_is_one_line_and_never_an_abort(settings, bot, tmp_path):
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(settings.lexicon_dir, lexicon)
+    flags = lexicon / "red_flags.yaml"
+    text = flags.read_text(encoding="utf-8")
+    assert text.count('brake ~16 worse|weaker"') == 1
+    flags.write_text(text.replace('brake ~16 worse|weaker"', 'brake ~24 worse|weaker"'), encoding="utf-8")
+    env = {**os.environ, "BACKSTRETCH_DATA_DIR": str(settings.data_dir), "BACKSTRETCH_LEXICON_DIR": str(lexicon)}
+    for _ in range(6):  # the abort was a race with the encoder's thread: about one run in two from a shell
+        proc = subprocess.run([sys.executable, "-m", "assistant", "ask", CHILD], capture_output=True, env=env,
+                              timeout=300)
+        err = proc.stderr.decode("utf-8", "replace")
+        assert proc.returncode == 2 and one_line(err) and "a gap of 24 words" in err, err
+        assert "terminate called" not in err
