@@ -62,6 +62,11 @@ class Section:
         return [p for p in self.passages if p.kind in kinds]
 
     @property
+    def text(self) -> str:
+        """The method's own sentences, in order, as one text."""
+        return " ".join(p.text for p in self.passages)
+
+    @property
     def steps(self) -> list[Passage]:
         return self.of_kind("step")
 

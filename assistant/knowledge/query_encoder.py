@@ -4,9 +4,9 @@
 The export lives under `<data dir>/encoders/`, named by the content hash of the model's files, so it is rebuilt only
 when the model changes: the graph in `query-encoder-<hash>.onnx`, its weights beside it in `….onnx.data` (ONNX's
 external data, which onnxruntime maps into memory instead of copying: a serving process then holds only the pages
-of the word-embedding table its questions touch, about 50 MB less, measured). Both are written in a staging folder
-and moved into place with `os.replace`, the weights first, and installed only after they reproduce
-sentence-transformers' vectors. A missing or damaged export falls back to sentence-transformers
+of the word-embedding table its questions touch; `serve` held 329 MB after 100 questions against 356 MB, measured).
+Both are written in a staging folder and moved into place with `os.replace`, the weights first, and installed only
+after they reproduce sentence-transformers' vectors. A missing or damaged export falls back to sentence-transformers
 with a one-line warning; the next ingest exports it again."""
 
 from __future__ import annotations

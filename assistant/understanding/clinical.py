@@ -305,16 +305,20 @@ class ClinicalReader:
         # of more words end it where their words follow each other, see _Ends)
         # (a terminator that ends some categories only, "and came down" ending a denial and not whose act it was,
         # is a cue of its own category that those categories' rules are terminated by)
+        terminators = [e for e in lex.context if e.category == "TERMINATE"]
+        endings: dict[str, _Ends] = {}  # one per category: the terminators that end its cues' scopes
+
         def ending(r: ContextRuleSpec) -> _Ends:
-            return _Ends(e.pattern for e in lex.context if e.category == "TERMINATE"
-                         and (not e.ends or r.category in e.ends))
+            if r.category not in endings:
+                endings[r.category] = _Ends(e.pattern for e in terminators if not e.ends or r.category in e.ends)
+            return endings[r.category]
 
         def ender(e: ContextRuleSpec) -> str:
             return "ENDS_" + "_".join(sorted(e.ends))
 
         for r in lex.context:
             partial = r.category == "TERMINATE" and bool(r.ends)
-            ended_by = {ender(e) for e in lex.context if e.category == "TERMINATE" and r.category in e.ends}
+            ended_by = {ender(e) for e in terminators if r.category in e.ends}
             rules.append(ConTextRule(r.literal, ender(r) if partial else r.category,
                                      pattern=compiled_pattern(r.pattern),
                                      direction="PSEUDO" if partial else r.direction,

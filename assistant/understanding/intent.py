@@ -439,7 +439,7 @@ def plan(question: str, retrieval: Retrieval, library: Library, history: Sequenc
         if len(alternatives) == 1 or len(by_name) == 1:
             return Plan("howto", tuple(by_name[:1] or alternatives), f, followup=True)
     if (len(focus) == 1 and not named and f.regions and _WHAT_ABOUT.search(text) and last_intent != "which"
-            and names_regions(" ".join(p.text for p in library.section(focus[0]).passages), f.regions)):
+            and names_regions(library.section(focus[0]).text, f.regions)):
         # "what about my lower back?" after the foam roller: the same move for that part of the back, whose sentences
         # speak of it ("Never lie with your low back flat on a foam roller…"); after a move that never names that
         # part, the moves for it

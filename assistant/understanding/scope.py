@@ -113,7 +113,7 @@ def _joint_of_focus(said: str, focus: tuple[str, ...], library: Library | None) 
     if library is None or not focus:
         return False
     joints = {m.group(0) for m in _A_JOINT_IT_NEVER_USES.finditer(said)}
-    own = " ".join(p.text for p in library.section(focus[0]).passages).lower()
+    own = library.section(focus[0]).text.lower()
     return bool(joints) and all(re.search(rf"\b{re.escape(j)}", own) for j in joints)
 
 
@@ -151,7 +151,7 @@ def off_topic_reason(question: str, sections: Sequence[Section]) -> str | None:
         # exercise is what made the back tight, not what is asked
         return None
     # ...by a name, not a place it is done in ("how do I fix my posture at my desk?")
-    asking = _APART_FROM.sub(" ", asking_part(text))
+    asking = _APART_FROM.sub(" ", asking)
     by_name = [sid for sid in named_sections(asking, list(sections))
                if not named_only_as_a_place(next(s for s in sections if s.id == sid), asking)]
     if not beyond and by_name:

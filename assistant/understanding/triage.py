@@ -9,13 +9,13 @@ Ordinary "is it safe / risky / will it hurt" questions pass through: they are th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .clinical import ClinicalReader, Finding, Reading, RedFlagLexicon
+from .lexicon import any_phrase
 from .scope import out_of_scope_reason
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ class Triager:
         # pregnancy, "my PARTNER is pregnant"), not any cue anywhere ("my partner says it's fine")
         now, said = self.reader.read(later), later.lower()
         return any(f.concept in set(r.get("concepts") or ()) and f.flags & set(r.get("categories") or ())
-                   and (not r.get("needs") or any(re.search(rf"\b{re.escape(w)}\b", said) for w in r["needs"]))
+                   and (not r.get("needs") or any_phrase(said, tuple(r["needs"])))
                    for r in rules if r is not rule for f in now.findings)
 
     def __call__(self, question: str, *variants: str) -> Triage:
